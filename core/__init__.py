@@ -1,0 +1,70 @@
+"""Cái Đẹp: the application factory."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from core import errors, i18n, navigation, security
+from core.config import DEV_SECRET, ROOT, Config
+from core.extensions import api as rest_api
+from core.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict | type | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, commands — in that order."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"), instance_path=Config.INSTANCE_DIR)
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.from_mapping(config)
+    elif config is not None:
+        app.config.from_object(config)
+    _check_secret(app)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    limiter.init_app(app)
+    rest_api.init_app(app, spec_kwargs=_openapi_spec())
+    errors.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    navigation.init_app(app)
+
+    import core.api
+    import core.cli
+    import core.views
+
+    app.register_blueprint(core.views.bp)
+    _register_api(core.api.blp)
+    core.cli.init_app(app)
+    return app
+
+
+def _register_api(blueprint) -> None:
+    """API blueprints authenticate by bearer token, so they skip the session CSRF check."""
+    csrf.exempt(blueprint)
+    rest_api.register_blueprint(blueprint)
+
+
+def _check_secret(app: Flask) -> None:
+    """Refuse to run in production with the development secret key."""
+    relaxed = app.debug or app.testing or os.environ.get("CAIDEP_ALLOW_DEV_SECRET") == "1"
+    if app.config["SECRET_KEY"] == DEV_SECRET and not relaxed:
+        raise RuntimeError("SECRET_KEY chưa được đặt: đặt biến môi trường SECRET_KEY.")
+
+
+def _openapi_spec() -> dict:
+    """Document bearer-token auth once for every route."""
+    return {
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearerAuth": []}],
+        "info": {"description": "Cái Đẹp: registry, moderation and curated feed for communes."},
+    }

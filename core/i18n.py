@@ -1,0 +1,97 @@
+"""Locale (Vietnamese first, English second), time zone and date formats."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app, session
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from core.models import Role, UnitKind, as_utc
+
+ROLE_LABELS = {
+    Role.MEMBER: _l("Member"),
+    Role.REVIEWER: _l("Reviewer"),
+    Role.UNIT_ADMIN: _l("Unit administrator"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+KIND_LABELS = {
+    UnitKind.PROVINCE: _l("Province"),
+    UnitKind.DISTRICT: _l("District"),
+    UnitKind.COMMUNE: _l("Commune"),
+    UnitKind.PARTY_CELL: _l("Party cell"),
+    UnitKind.VILLAGE: _l("Village"),
+    UnitKind.AGENCY: _l("Agency"),
+}
+
+# Vietnamese alphabetical order: base letters first, then the tone as a tie-breaker.
+_ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
+_MARKS = {"\u0306": 1, "\u0302": 2, "\u031b": 3}  # breve ă, circumflex â ê ô, horn ơ ư
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}  # à ả ã á ạ
+
+
+def select_locale() -> str:
+    """The language chosen in this session, else the user's, else Vietnamese."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    user_locale = getattr(current_user, "locale", None) if current_user else None
+    return user_locale if user_locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    """Every user is in Vietnam."""
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def date_vn(moment: datetime | None) -> str:
+    """dd/mm/yyyy in Vietnam time."""
+    return format_datetime(as_utc(moment), "dd/MM/yyyy") if moment else ""
+
+
+def datetime_vn(moment: datetime | None) -> str:
+    """dd/mm/yyyy HH:mm in Vietnam time."""
+    return format_datetime(as_utc(moment), "dd/MM/yyyy HH:mm") if moment else ""
+
+
+def _letters(word: str) -> tuple[list[int], list[int]]:
+    import unicodedata
+
+    bases, tones = [], []
+    for char in unicodedata.normalize("NFD", word.lower()):
+        if char in _TONES:
+            tones[-1:] = [_TONES[char]]
+            continue
+        if unicodedata.combining(char):
+            bases[-1:] = [bases[-1] + _MARKS.get(char, 0)] if bases else []
+            continue
+        bases.append(_ALPHABET.index(char) * 4 if char in _ALPHABET else 200 + ord(char))
+        tones.append(0)
+    return bases, tones
+
+
+def vn_sort_key(name: str) -> tuple:
+    """Sort key for Vietnamese names: a < ă < â < b … đ after d, tones break ties."""
+    bases, tones = _letters(name or "")
+    return bases, tones
+
+
+def init_app(app: Flask) -> None:
+    """Expose the date filters and the labels of roles and unit kinds to templates."""
+    app.jinja_env.filters["date_vn"] = date_vn
+    app.jinja_env.filters["datetime_vn"] = datetime_vn
+    app.jinja_env.filters["pair"] = lambda value: (value, value)
+    app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
+    app.jinja_env.globals["unit_kind_label"] = lambda kind: KIND_LABELS.get(kind, kind)
+    app.jinja_env.globals["ancestors"] = _ancestors
+    app.jinja_env.globals["get_locale"] = get_locale
+
+
+def _ancestors(unit) -> list:
+    from core.services import ancestors
+
+    return ancestors(unit)

@@ -1,0 +1,109 @@
+"""The API's error answers: one JSON shape, clear Vietnamese messages, nothing half-written."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from core.extensions import db
+from core.models import Unit
+
+
+def _units() -> int:
+    return db.session.scalar(select(func.count()).select_from(Unit))
+
+
+def test_create_unit_under_own_subtree(client, demo, token_for):
+    headers = token_for("quantri.xa")
+    body = {"code": "ban-moi", "name": "Bản Mới", "kind": "village", "parent": "muong-leo"}
+    response = client.post("/api/v1/units", json=body, headers=headers)
+    assert response.status_code == 201
+    assert response.get_json()["parent"] == "muong-leo"
+
+
+def test_malformed_json_is_400_in_the_error_shape(client, demo, token_for):
+    before = _units()
+    response = client.post("/api/v1/units", data="{not json", headers={
+        **token_for("quantri.xa"), "Content-Type": "application/json"})
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "malformed_json"
+    assert "JSON" in error["message"]
+    assert _units() == before
+
+
+def test_body_over_the_size_limit_is_413(app, client, demo, token_for):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    body = {"code": "ban-to", "name": "x" * 5000, "kind": "village", "parent": "muong-leo"}
+    response = client.post("/api/v1/units", json=body, headers=token_for("quantri.xa"))
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "payload_too_large"
+
+
+def test_invalid_fields_are_422_with_field_messages(client, demo, token_for):
+    body = {"code": "Bản Mới!", "kind": "castle", "parent": "muong-leo"}
+    response = client.post("/api/v1/units", json=body, headers=token_for("quantri.xa"))
+    assert response.status_code == 422
+    fields = response.get_json()["error"]["fields"]
+    assert set(fields) == {"code", "name", "kind"}
+
+
+def test_duplicate_code_is_409(client, demo, token_for):
+    body = {"code": "ban-mat", "name": "Trùng", "kind": "village", "parent": "muong-leo"}
+    response = client.post("/api/v1/units", json=body, headers=token_for("quantri.xa"))
+    assert response.status_code == 409
+    assert "ban-mat" in response.get_json()["error"]["message"]
+
+
+def test_parent_outside_subtree_is_404(client, demo, token_for):
+    body = {"code": "ban-la", "name": "Bản Lạ", "kind": "village", "parent": "nam-lanh"}
+    response = client.post("/api/v1/units", json=body, headers=token_for("quantri.xa"))
+    assert response.status_code == 404
+    assert _units() == len(demo["units"])
+
+
+def test_member_cannot_create_units(client, demo, token_for):
+    body = {"code": "ban-x", "name": "X", "kind": "village", "parent": "ban-mat"}
+    response = client.post("/api/v1/units", json=body, headers=token_for("dangvien.banmat"))
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "forbidden"
+
+
+def test_unknown_api_path_is_json_404(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_bad_bearer_header_is_401_with_challenge(client, demo):
+    response = client.get("/api/v1/me", headers={"Authorization": "Basic abc"})
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_unknown_page_is_an_html_page_without_trace(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "Lỗi 404" in html and "Traceback" not in html
+
+
+def test_unexpected_error_answers_500_without_details(app, demo, token_for):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    from core.errors import handle_unexpected
+
+    app.register_error_handler(Exception, handle_unexpected)
+
+    @app.get("/api/v1/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/api/v1/boom")
+    assert response.status_code == 500
+    assert "secret internals" not in response.get_data(as_text=True)
+    assert response.get_json()["error"]["code"] == "internal_error"
+
+
+def test_openapi_document_lists_the_routes(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/units" in spec["paths"]
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"

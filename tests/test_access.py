@@ -1,0 +1,70 @@
+"""Walk every protected page and API route as every actor and check the answer the rules give.
+
+Later jobs extend ROUTES. Actors are demo users: `dangvien.banmat` (member of Bản Mạt),
+`bithu.banmat` (unit admin of Bản Mạt), `kiemduyet.xa` (reviewer of Mường Lèo), `quantri.xa`
+(unit admin of Mường Lèo), `kiemduyet.namlanh` (reviewer of the neighbour commune), `admin`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+ANON = "anonymous"
+ACTORS = [ANON, "dangvien.banmat", "bithu.banmat", "kiemduyet.xa", "quantri.xa",
+          "kiemduyet.namlanh", "admin"]
+
+ALL_USERS = {actor: 200 for actor in ACTORS if actor != ANON}
+
+# (path, {actor: expected status}); pages answer 302 to the login page for anonymous visitors.
+PAGES = [
+    ("/", {ANON: 200, **ALL_USERS}),
+    ("/login", {ANON: 200, **{a: 302 for a in ALL_USERS}}),
+    ("/profile", {ANON: 302, **ALL_USERS}),
+    ("/units/ban-mat", {ANON: 302, **ALL_USERS, "kiemduyet.namlanh": 404}),
+    ("/units/muong-leo", {ANON: 302, **ALL_USERS, "dangvien.banmat": 404, "bithu.banmat": 404,
+                          "kiemduyet.namlanh": 404}),
+    ("/units/son-la", {ANON: 302, **{a: 404 for a in ALL_USERS}, "admin": 200}),
+    ("/units/no-such-unit", {ANON: 302, **{a: 404 for a in ALL_USERS}}),
+    ("/audit", {ANON: 302, "dangvien.banmat": 403, "bithu.banmat": 200, "kiemduyet.xa": 403,
+                "quantri.xa": 200, "kiemduyet.namlanh": 403, "admin": 200}),
+    ("/audit?unit=muong-leo", {ANON: 302, "dangvien.banmat": 403, "bithu.banmat": 404,
+                               "kiemduyet.xa": 403, "quantri.xa": 200, "kiemduyet.namlanh": 403,
+                               "admin": 200}),
+    ("/healthz", {ANON: 200, **ALL_USERS}),
+]
+
+# API routes answer 401 without a token.
+API = [
+    ("/api/v1/me", {ANON: 401, **ALL_USERS}),
+    ("/api/v1/units", {ANON: 401, **ALL_USERS}),
+    ("/api/v1/units/ban-mat", {ANON: 401, **ALL_USERS, "kiemduyet.namlanh": 404}),
+    ("/api/v1/units/nam-lanh", {ANON: 401, **{a: 404 for a in ALL_USERS},
+                                "kiemduyet.namlanh": 200, "admin": 200}),
+    ("/api/v1/openapi.json", {ANON: 200, **ALL_USERS}),
+]
+
+
+def _cases(table):
+    for path, expected in table:
+        for actor in ACTORS:
+            yield pytest.param(path, actor, expected[actor], id=f"{path}-{actor}")
+
+
+@pytest.mark.parametrize(("path", "actor", "status"), list(_cases(PAGES)))
+def test_pages(client, demo, login_as, path, actor, status):
+    if actor != ANON:
+        login_as(actor)
+    response = client.get(path)
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    if status == 302 and actor == ANON:
+        assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(("path", "actor", "status"), list(_cases(API)))
+def test_api(client, demo, token_for, path, actor, status):
+    headers = token_for(actor) if actor != ANON else {}
+    response = client.get(path, headers=headers)
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    if status >= 400:
+        body = response.get_json()
+        assert set(body["error"]) == {"code", "message", "fields"}
