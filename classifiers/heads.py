@@ -18,7 +18,7 @@ DEFAULT_RULE = "f1"
 def make_estimator(options: dict):
     """A fresh linear estimator as the head's options ask (``model`` = lr or svm, ``C``)."""
     kind = options.get("model", "lr")
-    C = float(options.get("C", 4.0 if kind == "lr" else 0.3))
+    C = float(options.get("C", 2.0 if kind == "lr" else 0.1))
     weight = options.get("class_weight", "balanced")
     if kind == "svm":
         return LinearSVC(C=C, class_weight=weight, max_iter=5000, random_state=0)

@@ -9,7 +9,8 @@ The format is a contract shared with other tools (SPEC §4)::
 A head whose files all have ``labels`` is binary; one without any is multi-class over the
 file's own labels. Paths: absolute, ``data:…`` inside the data directory, or relative to the
 recipe. Optional per head: ``model`` (lr|svm), ``C``, ``threshold`` (``f1`` or
-``recall:0.9``), ``segmentation`` (auto|true|false). Optional ``[features]`` table.
+``recall:0.9``), ``segmentation`` (auto|true|false). Optional ``[features]`` table
+(``bits``, ``min_df``, ``sublinear``, ``views``, ``shape`` = surface-cue tokens).
 Every problem is a ``RecipeError`` in Vietnamese naming the file (and row).
 """
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HEAD_OPTIONS = {"train", "dev", "model", "C", "threshold", "segmentation"}
-FEATURE_OPTIONS = {"bits", "min_df", "sublinear", "views"}
+FEATURE_OPTIONS = {"bits", "min_df", "sublinear", "views", "shape"}
 
 
 class RecipeError(Exception):
