@@ -52,7 +52,7 @@ def fit_binary(X, y: np.ndarray, options: dict) -> dict:
 
 
 def choose_threshold(proba: np.ndarray, truth: np.ndarray, rule: str) -> float:
-    """Threshold on dev: ``recall:R`` = the highest one keeping recall ≥ R; ``f1`` = best F1."""
+    """Threshold on dev: ``recall:R`` = highest keeping recall ≥ R; ``f1`` / ``macro_f1`` = best."""
     order = np.argsort(-proba)
     p, t = proba[order], truth[order].astype(bool)
     tp = np.cumsum(t)
@@ -62,9 +62,13 @@ def choose_threshold(proba: np.ndarray, truth: np.ndarray, rule: str) -> float:
         target = float(rule.split(":", 1)[1])
         reach = np.flatnonzero(last & (tp / positives >= target))
         return float(p[reach[0]]) if len(reach) else float(p[-1])
-    if rule != "f1":
+    predicted = np.arange(1, len(p) + 1)
+    f1 = 2 * tp / (predicted + positives)
+    if rule == "macro_f1":
+        tn = (len(t) - positives) - (predicted - tp)
+        f1 = (f1 + 2 * tn / np.maximum(2 * len(t) - predicted - positives, 1)) / 2
+    elif rule != "f1":
         raise ValueError(f"unknown threshold rule {rule!r}")
-    f1 = 2 * tp / (np.arange(1, len(p) + 1) + positives)
     best = np.flatnonzero(last)[np.argmax(f1[last])]
     return float(p[best])
 
