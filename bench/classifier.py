@@ -44,8 +44,23 @@ DATASETS = {
     "reintel": ["unreliable"],
     "vfnd": ["Fake"],
 }
-SKIPPED = {"vntc": "long news articles (30k × ~2,000 chars): topic task, not a bar; skipped for time"}
+SKIPPED = {
+    "vntc": "long news articles (30k × ~2,000 chars): topic task, not a bar; skipped for time"
+}
 HARMFUL_MAP = {"OFFENSIVE": True, "HATE": True, "CLEAN": False}
+# Per-dataset choices made on dev (see the closing note of issue 3): NB-SVM with cross-word
+# char n-grams for ViCTSD toxicity, surface-shape cues for ReINTEL.
+_VIEWS = (
+    '[{ name = "word", source = "norm", kind = "word", ngram = [1, 3] },'
+    ' { name = "char", source = "norm", kind = "char", ngram = [1, 5] },'
+    ' { name = "strip", source = "strip", kind = "char", ngram = [2, 5] },'
+    ' { name = "strip_word", source = "strip", kind = "word", ngram = [1, 2] },'
+    ' { name = "span", source = "norm", kind = "span", ngram = [3, 6] }]'
+)
+EXTRAS = {
+    "victsd_toxicity": (f"[features]\nviews = {_VIEWS}\n", 'model = "nbsvm"\n'),
+    "reintel": ("[features]\nshape = true\n", ""),
+}
 
 
 def machine() -> dict:
@@ -68,17 +83,19 @@ def _rows(path: Path) -> list[tuple[str, str]]:
 
 def _recipe(folder: Path, name: str, positive: list | None, labels: set) -> Path:
     """A one-head recipe for a dataset (binary if positive labels are given)."""
-    extra = "[features]\nshape = true\n" if name == "reintel" else ""
-    head = f"[heads.{name}]\n"
+    features, options = EXTRAS.get(name, ("", ""))
+    head = f"[heads.{name}]\n" + options
     if positive:
-        mapping = ", ".join(f'"{lab}" = {"true" if lab in positive else "false"}' for lab in sorted(labels))
-        entry = "{{ path = \"data:{0}/{1}.csv\", labels = {{ {2} }} }}"
+        mapping = ", ".join(
+            f'"{lab}" = {"true" if lab in positive else "false"}' for lab in sorted(labels)
+        )
+        entry = '{{ path = "data:{0}/{1}.csv", labels = {{ {2} }} }}'
         head += f"train = [ {entry.format(name, 'train', mapping)} ]\ndev = [ {entry.format(name, 'dev', mapping)} ]\n"
         head += 'threshold = "macro_f1"\n'
     else:
         head += f'train = [ {{ path = "data:{name}/train.csv" }} ]\ndev = [ {{ path = "data:{name}/dev.csv" }} ]\n'
     path = folder / f"{name}.toml"
-    path.write_text(extra + head, encoding="utf-8")
+    path.write_text(features + head, encoding="utf-8")
     return path
 
 
@@ -89,7 +106,9 @@ def dataset_quality(data_dir: Path, name: str, positive, folder: Path) -> dict:
     model = train_recipe(_recipe(folder, name, positive, labels), data_dir)
     meta = model.metadata["heads"][name]
     return {
-        "task": "binary: " + "+".join(positive) if positive else "multi-class: " + "/".join(sorted(labels)),
+        "task": "binary: " + "+".join(positive)
+        if positive
+        else "multi-class: " + "/".join(sorted(labels)),
         "train_rows": meta["train_rows"],
         "dropped_train_rows_duplicate_or_in_dev": meta["dropped_train_duplicates_or_dev_overlap"],
         "dev": model.metadata["dev"][name],
@@ -159,11 +178,15 @@ def extra_costs(texts: list[str]) -> dict:
     sample = texts[:1000]
     docs = [normalise(t).tokens for t in sample]
     return {
-        "word_segmentation_us_per_post": round(1e6 / _best_rate(lambda: [segment(d) for d in docs], len(docs), 1), 1),
+        "word_segmentation_us_per_post": round(
+            1e6 / _best_rate(lambda: [segment(d) for d in docs], len(docs), 1), 1
+        ),
         "underthesea_text_normalize_us_per_post": round(
             1e6 / _best_rate(lambda: [text_normalize(t) for t in sample], len(sample), 1), 1
         ),
-        "our_normalise_us_per_post": round(1e6 / _best_rate(lambda: [normalise(t) for t in sample], len(sample)), 1),
+        "our_normalise_us_per_post": round(
+            1e6 / _best_rate(lambda: [normalise(t) for t in sample], len(sample)), 1
+        ),
     }
 
 
@@ -185,7 +208,11 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         model, seconds = default_model(folder)
-        out["default_model"] = {"version": model.version, "train_seconds": round(seconds, 1), "seed_dev": model.metadata["dev"]}
+        out["default_model"] = {
+            "version": model.version,
+            "train_seconds": round(seconds, 1),
+            "seed_dev": model.metadata["dev"],
+        }
         if data_dir is None:
             out["datasets"] = "CAIDEP_DATA_DIR absent: public-data quality not measured"
             texts = [t for t, _ in _rows(PROJECT / "classifiers" / "data" / "seed.csv")]

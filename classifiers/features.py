@@ -23,6 +23,7 @@ DEFAULT_VIEWS = [
 SHAPE_VIEW = {"name": "shape", "source": "shape", "kind": "word", "ngram": [1, 1], "weight": 0.5}
 DEFAULT_CONFIG = {"bits": 20, "min_df": 2, "sublinear": True, "views": DEFAULT_VIEWS}
 _CHUNK = 4096
+SOURCES = {"norm", "strip", "seg", "shape"}
 
 
 class Featurizer:
@@ -31,8 +32,13 @@ class Featurizer:
     def __init__(self, config: dict | None = None, buckets=None, idf=None):
         """Keep the config; buckets/idf are given when rebuilt from a saved model."""
         self.config = {**DEFAULT_CONFIG, **(config or {})}
-        if any(not 1 <= v["ngram"][0] <= v["ngram"][1] <= MAX_N for v in self.config["views"]):
-            raise ValueError(f"n-gram orders must lie in 1..{MAX_N}")
+        for v in self.config["views"]:
+            if v.get("kind") not in ("word", "char", "span") or v.get("source") not in SOURCES:
+                raise ValueError(
+                    f"view {v.get('name')}: kind word|char|span, source {sorted(SOURCES)}"
+                )
+            if not 1 <= v["ngram"][0] <= v["ngram"][1] <= MAX_N:
+                raise ValueError(f"view {v.get('name')}: n-gram orders must lie in 1..{MAX_N}")
         self.buckets = buckets
         self.idf = idf
         if buckets is not None:

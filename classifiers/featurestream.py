@@ -111,6 +111,18 @@ class _Layout:
             self._grams[key] = (starts, n)
         return self._grams[key]
 
+    def span_grams(self, low: int, high: int) -> tuple[np.ndarray, np.ndarray]:
+        """(start, n) of char n-grams that may cross spaces but not posts, and start on a letter."""
+        key = ("span", low, high)
+        if key not in self._grams:
+            i = np.flatnonzero(~self.is_sp[: -MAX_N - 1])
+            orders = np.arange(low, high + 1)
+            starts, n = np.tile(i, len(orders)), np.repeat(orders, len(i))
+            ok = self.doc_of[starts + n - 1] == self.doc_of[starts]
+            ok &= ~self.is_doc[starts + n - 1]
+            self._grams[key] = (starts[ok], n[ok])
+        return self._grams[key]
+
     def token_of(self, wid: np.ndarray) -> np.ndarray:
         """Index of global word ids within their own post."""
         return wid - self.first_word[self.w_doc[wid]]
@@ -133,12 +145,17 @@ class _Source:
 
 
 def _char_view(src: _Source, view: dict, index: int, with_tokens: bool):
-    """Occurrences of one char n-gram view, every order at once."""
+    """Occurrences of one char n-gram view, every order at once (``char``: inside words,
+    ``span``: across words too)."""
     lay = src.layout
-    i, n = lay.char_grams(*view["ngram"])
+    grams = lay.char_grams if view["kind"] == "char" else lay.span_grams
+    i, n = grams(*view["ngram"])
     h = _mix(src.hash(i, i + n) ^ _salt(index, "char")[n])
-    first = lay.token_of(lay.wid_at[i + lay.is_sp[i]]) if with_tokens else None
-    return lay.doc_of[i], h, first, first
+    first = last = None
+    if with_tokens:
+        first = lay.token_of(lay.wid_at[i + lay.is_sp[i]])
+        last = first if view["kind"] == "char" else lay.token_of(lay.wid_at[i + n - 1])
+    return lay.doc_of[i], h, first, last
 
 
 def _word_view(src: _Source, view: dict, index: int, with_tokens: bool):
@@ -192,7 +209,7 @@ def occurrences(docs: list, extra: dict | None, config: dict, with_tokens: bool)
     shift = np.uint64(64 - bits)
     out = []
     for index, view in enumerate(config["views"]):
-        make = _char_view if view["kind"] == "char" else _word_view
+        make = _word_view if view["kind"] == "word" else _char_view
         tokens = with_tokens and view["source"] in ("norm", "strip")
         doc, h, first, last = make(sources[view["source"]], view, index, tokens)
         bucket = (h >> shift).astype(np.int64) + (index << bits)

@@ -57,7 +57,7 @@ class Model:
         columns, biases, self.slices = [], [], {}
         n = self.featurizer.n_features
         for name, head in self.heads.items():
-            coef, intercept = linear_parts(head["estimator"])
+            coef, intercept = linear_parts(head)
             if head["kind"] != "binary" and coef.shape[1] == 1:
                 coef = np.hstack([np.zeros_like(coef), coef])
                 intercept = np.r_[0.0, intercept]

@@ -107,7 +107,10 @@ def train_recipe(recipe_path, data_dir=None, extra_examples=None, progress=None)
     texts = list(dict.fromkeys(t for d in heads_data.values() for t, _ in d.train + d.dev))
     config = _featurizer_config(recipe, use_seg)
     corpus = _Corpus(texts, {v["source"] for v in config["views"]} - {"norm", "strip"}, say)
-    featurizer, X = _fit_features(corpus, heads_data, config, say)
+    try:
+        featurizer, X = _fit_features(corpus, heads_data, config, say)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RecipeError(f"{recipe.path}: [features] không hợp lệ: {exc}") from exc
     heads, meta = {}, {}
     for name, spec in recipe.heads.items():
         say(f"Huấn luyện đầu '{name}' ({len(heads_data[name].train)} bài)…")

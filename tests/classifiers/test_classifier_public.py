@@ -10,7 +10,9 @@ from classifiers.recipes import read_examples
 
 PROJECT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("CAIDEP_DATA_DIR", "/nonexistent"))
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="CAIDEP_DATA_DIR absent: public data not here")
+pytestmark = pytest.mark.skipif(
+    not DATA.is_dir(), reason="CAIDEP_DATA_DIR absent: public data not here"
+)
 
 
 def test_public_recipe_label_maps_cover_every_row():
