@@ -209,7 +209,7 @@ _URL_START = re.compile(r"https?://|www\.", re.IGNORECASE)
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf]")
 _DIGIT = re.compile(r"\d")
 _LETTER = re.compile(r"[^\W\d_]")
-_UPPER = re.compile(r"[A-ZÀ-ÝĂĐĨŨƠƯẠ-Ỹ]")
+_DROP_UPPER = {code: None for code in range(0x41, 0x1EFA) if chr(code).isupper()}
 
 
 def _bucket(count: int, top: int) -> int:
@@ -220,7 +220,8 @@ def _bucket(count: int, top: int) -> int:
 def shape_tokens(text: str) -> list[str]:
     """Surface cues lost by normalisation: length, CAPITALS, links, digits, !/?, lines, emoji."""
     letters = len(_LETTER.findall(text))
-    caps = len(_UPPER.findall(text)) * 10 // letters if letters else 0
+    upper = len(text) - len(text.translate(_DROP_UPPER))
+    caps = upper * 10 // letters if letters else 0
     return [
         f"len{_bucket(len(text), 14)}",
         f"caps{caps}",
