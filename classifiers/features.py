@@ -1,0 +1,164 @@
+"""Hashed word and character n-gram TF-IDF features, computed with numpy for a whole batch at once.
+
+Why not sklearn's vectorisers: their analyzers run a Python loop per n-gram (~300 per post
+per view), which alone would eat the 100 µs/post budget. Here every post of a batch is laid
+into one code-point array and each n-gram order is hashed with a handful of vectorised
+operations (polynomial hash via prefix sums modulo 2**64). Only plain numpy arrays and
+numbers describe a fitted featurizer, so the model file holds nothing skops distrusts.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from classifiers.featurestream import MAX_N, Occurrences, occurrences
+from classifiers.normalise import shape_tokens
+from classifiers.segment import segment
+
+DEFAULT_VIEWS = [
+    {"name": "word", "source": "norm", "kind": "word", "ngram": [1, 3], "weight": 1.0},
+    {"name": "char", "source": "norm", "kind": "char", "ngram": [1, 5], "weight": 1.0},
+    {"name": "strip", "source": "strip", "kind": "char", "ngram": [2, 5], "weight": 1.0},
+    {"name": "strip_word", "source": "strip", "kind": "word", "ngram": [1, 2], "weight": 1.0},
+]
+SHAPE_VIEW = {"name": "shape", "source": "shape", "kind": "word", "ngram": [1, 1], "weight": 0.5}
+DEFAULT_CONFIG = {"bits": 20, "min_df": 2, "sublinear": True, "views": DEFAULT_VIEWS}
+_CHUNK = 4096
+SOURCES = {"norm", "strip", "seg", "shape"}
+
+
+class Featurizer:
+    """Turns normalised posts into an L2-normalised TF-IDF matrix, one block per view."""
+
+    def __init__(self, config: dict | None = None, buckets=None, idf=None):
+        """Keep the config; buckets/idf are given when rebuilt from a saved model."""
+        self.config = {**DEFAULT_CONFIG, **(config or {})}
+        for v in self.config["views"]:
+            if v.get("kind") not in ("word", "char", "span") or v.get("source") not in SOURCES:
+                raise ValueError(
+                    f"view {v.get('name')}: kind word|char|span, source {sorted(SOURCES)}"
+                )
+            if not 1 <= v["ngram"][0] <= v["ngram"][1] <= MAX_N:
+                raise ValueError(f"view {v.get('name')}: n-gram orders must lie in 1..{MAX_N}")
+        self.buckets = buckets
+        self.idf = idf
+        if buckets is not None:
+            self._index()
+
+    @property
+    def n_features(self) -> int:
+        """Number of columns (kept hashed n-grams over all views)."""
+        return len(self.buckets)
+
+    def _index(self) -> None:
+        """Build the bucket → column table and the view of each column."""
+        size = len(self.config["views"]) << self.config["bits"]
+        self._table = np.full(size, -1, dtype=np.int32)
+        self._table[self.buckets] = np.arange(len(self.buckets), dtype=np.int32)
+        self._view_of_col = (self.buckets >> self.config["bits"]).astype(np.int64)
+        self._view_weight = np.array([v.get("weight", 1.0) for v in self.config["views"]])
+
+    def state(self) -> dict:
+        """Everything needed to rebuild this featurizer: plain arrays and numbers only."""
+        return {"config": self.config, "buckets": self.buckets, "idf": self.idf}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "Featurizer":
+        """Rebuild a fitted featurizer from state()."""
+        return cls(state["config"], np.asarray(state["buckets"]), np.asarray(state["idf"]))
+
+    def extra_sources(self) -> set[str]:
+        """Sources besides the normalised text that callers must supply (``seg``, ``shape``)."""
+        return {view["source"] for view in self.config["views"]} - {"norm", "strip"}
+
+    def fit(self, docs: list, extra: dict | None = None) -> "Featurizer":
+        """Keep the n-grams seen in at least min_df posts and compute their IDF."""
+        size = len(self.config["views"]) << self.config["bits"]
+        df = np.zeros(size, dtype=np.int64)
+        for start in range(0, len(docs), _CHUNK):
+            occ = self._occurrences(docs, extra, start, with_tokens=False)
+            pairs = np.unique(occ.doc.astype(np.int64) * size + occ.bucket)
+            df += np.bincount(pairs % size, minlength=size)
+        self.buckets = np.flatnonzero(df >= self.config["min_df"]).astype(np.int64)
+        n = len(docs)
+        self.idf = (np.log((1 + n) / (1 + df[self.buckets])) + 1).astype(np.float64)
+        self._index()
+        return self
+
+    def _occurrences(self, docs, extra, start, with_tokens) -> Occurrences:
+        """Occurrences of one chunk of documents (doc ids relative to the chunk)."""
+        chunk = docs[start : start + _CHUNK]
+        parts = {name: lists[start : start + _CHUNK] for name, lists in (extra or {}).items()}
+        return occurrences(chunk, parts, self.config, with_tokens)
+
+    def transform(self, docs: list, extra: dict | None = None):
+        """The TF-IDF matrix (CSR, one row per doc) of the given token lists."""
+        blocks = [
+            self.matrix(self._occurrences(docs, extra, s, False), len(docs[s : s + _CHUNK]))[0]
+            for s in range(0, len(docs), _CHUNK)
+        ]
+        if not blocks:
+            return sp.csr_matrix((0, self.n_features))
+        return blocks[0] if len(blocks) == 1 else sp.vstack(blocks, format="csr")
+
+    def transform_detailed(self, docs: list, extra: dict | None = None):
+        """(matrix, raw count of each stored entry, occurrences with token indices) of one batch."""
+        occ = occurrences(docs, extra, self.config, True)
+        X, counts = self.matrix(occ, len(docs))
+        return X, counts, occ
+
+    def matrix(self, occ: Occurrences, n_docs: int):
+        """Sum occurrences into a CSR matrix, then sublinear tf, idf, per-view L2 norm.
+
+        Also returns the raw count of every stored entry (explanations share a cell's value
+        between its occurrences)."""
+        cols = self._table[occ.bucket]
+        known = cols >= 0
+        X = sp.csr_matrix(
+            (np.ones(int(known.sum())), (occ.doc[known], cols[known])),
+            shape=(n_docs, self.n_features),
+        )
+        X.sum_duplicates()
+        counts = X.data.copy()
+        self._weigh(X)
+        return X, counts
+
+    def _weigh(self, X) -> None:
+        """In place: 1 + log(tf), times idf, then each view's block scaled to unit length."""
+        if self.config["sublinear"]:
+            np.log(X.data, out=X.data)
+            X.data += 1
+        X.data *= self.idf[X.indices]
+        n_views = len(self.config["views"])
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        key = rows * n_views + self._view_of_col[X.indices]
+        norms = np.sqrt(np.bincount(key, weights=X.data**2, minlength=X.shape[0] * n_views))
+        X.data *= self._view_weight[self._view_of_col[X.indices]] / norms[key]
+
+    def shares(self, X, counts, occ: Occurrences, docs: np.ndarray) -> dict:
+        """For occurrences in the given posts: doc, column, tokens and value / count of the cell."""
+        cols = self._table[occ.bucket]
+        wanted = np.zeros(X.shape[0], dtype=bool)
+        wanted[docs] = True
+        pick = (cols >= 0) & (occ.first >= 0) & wanted[occ.doc]
+        doc, col = occ.doc[pick], cols[pick]
+        n_cols = np.int64(X.shape[1])
+        rows = np.repeat(np.arange(X.shape[0], dtype=np.int64), np.diff(X.indptr))
+        pos = np.searchsorted(rows * n_cols + X.indices, doc * n_cols + col)
+        value = X.data[pos] / counts[pos]
+        return {
+            "doc": doc,
+            "col": col,
+            "first": occ.first[pick],
+            "last": occ.last[pick],
+            "value": value,
+        }
+
+
+def extra_tokens(sources: set, texts: list[str], docs: list[list[str]]) -> dict:
+    """Token lists of the extra sources a featurizer reads: segmented words, surface shape."""
+    out = {}
+    if "seg" in sources:
+        out["seg"] = [segment(tokens) for tokens in docs]
+    if "shape" in sources:
+        out["shape"] = [shape_tokens(text) for text in texts]
+    return out
