@@ -125,6 +125,9 @@ class Account(db.Model):
     verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
     declarants: Mapped[list[AccountDeclarant]] = relationship(
         back_populates="account", cascade="all, delete-orphan", order_by="AccountDeclarant.created_at")
+    # Written through this list so a batch of declarations is inserted in one flush.
+    events: Mapped[list[AccountEvent]] = relationship(
+        order_by="AccountEvent.id", passive_deletes=True, cascade="save-update, merge")
 
     def is_overdue(self, now: datetime | None = None) -> bool:
         """Verified, but not re-confirmed within 180 days."""

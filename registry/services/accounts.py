@@ -50,10 +50,10 @@ def record(account: Account, actor: User | None, action: str, before: dict | Non
     """Append one line to the account's history, keeping only what changed."""
     before, after = before or {}, after or {}
     keys = [k for k in after if before.get(k) != after.get(k)] if before else list(after)
-    event = AccountEvent(account_id=account.id, actor_id=actor.id if actor else None, action=action,
+    event = AccountEvent(actor_id=actor.id if actor else None, action=action,
                          before={k: before.get(k) for k in keys if k in before},
                          after={k: after[k] for k in keys}, note=note)
-    db.session.add(event)
+    account.events.append(event)
     return event
 
 
@@ -66,22 +66,26 @@ def find_account(identity: Identity) -> Account | None:
 def declare(actor: User | None, official: Official, identity: Identity, data: dict):
     """Declare an account for `official`. Returns (account, outcome) where outcome is
     "created", "co_declared" (a shared group/channel) or "redeclared" (a retired one reused)."""
-    role = data.get("role") or DeclarantRole.OWNER
-    account = find_account(identity)
-    if account is None:
-        account = _create(actor, official, identity, data, role)
-        outcome = "created"
-    elif account.status in ACTIVE_STATUSES:
-        _co_declare_or_conflict(actor, account, official, role)
-        outcome = "co_declared"
-    else:
-        _redeclare(actor, account, official, identity, data, role)
-        outcome = "redeclared"
+    account, outcome = apply_declaration(actor, official, identity, data, find_account(identity))
+    db.session.flush()
     audit("account_declared", actor=actor, target=account, unit=official.unit,
           summary=f"{account.platform}: {account.display_name or account.kind}",
           outcome=outcome, official_id=official.id)
     stats.refresh([official.id])
     return account, outcome
+
+
+def apply_declaration(actor, official: Official, identity: Identity, data: dict,
+                      existing: Account | None):
+    """The declaration itself, without audit or stats (the import batches those)."""
+    role = data.get("role") or DeclarantRole.OWNER
+    if existing is None:
+        return _create(actor, official, identity, data, role), "created"
+    if existing.status in ACTIVE_STATUSES:
+        _co_declare_or_conflict(actor, existing, official, role)
+        return existing, "co_declared"
+    _redeclare(actor, existing, official, identity, data, role)
+    return existing, "redeclared"
 
 
 def _create(actor, official, identity, data, role) -> Account:
@@ -95,27 +99,25 @@ def _create(actor, official, identity, data, role) -> Account:
     account.declarants.append(AccountDeclarant(official=official, role=role,
                                                 declared_by_id=actor.id if actor else None))
     db.session.add(account)
-    db.session.flush()
     record(account, actor, "declared", after={**snapshot(account), "role": role})
     return account
 
 
 def _co_declare_or_conflict(actor, account, official, role) -> None:
-    if any(row.official_id == official.id for row in account.declarants):
+    if any(row.official is official for row in account.declarants):
         raise DeclarationConflict(_("This account is already declared for %(name)s.",
                                     name=official.full_name), account)
     if account.kind not in SHARED_KINDS:
-        raise DeclarationConflict(_conflict_message(actor, account), account)
+        raise DeclarationConflict(conflict_message(actor, account), account)
     account.declarants.append(AccountDeclarant(official=official, role=role,
                                                 declared_by_id=actor.id if actor else None))
-    db.session.flush()
     record(account, actor, "co_declared", after={"declarant": official.full_name, "role": role})
 
 
-def _conflict_message(actor: User | None, account: Account) -> str:
+def conflict_message(actor: User | None, account: Account) -> str:
     """Name the other declarant only to someone allowed to see that person."""
     owner = account.official
-    if actor is not None and permissions.can_view_official(actor, owner):
+    if actor is None or permissions.can_view_official(actor, owner):  # None: the CLI operator
         return _("This account is already declared by %(name)s (%(unit)s).",
                  name=owner.full_name, unit=owner.unit.name)
     return _("This account is already declared by someone else. If it is yours, ask your "

@@ -46,8 +46,9 @@ def refresh(official_ids: Iterable[int]) -> None:
         chunk = ids[start:start + CHUNK]
         db.session.execute(update(Official).where(Official.id.in_(chunk)).values(**values),
                            execution_options={"synchronize_session": False})
+    wanted = set(ids)
     for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, Official) and obj.id in ids:
+        if isinstance(obj, Official) and obj.id in wanted:
             db.session.expire(obj, ["accounts_active", "verified_newest_at", "verified_oldest_at"])
 
 
