@@ -16,7 +16,31 @@ KIND_LABELS = {
 ROLE_LABELS = {"owner": _l("owner"), "admin": _l("administrator"), "member": _l("member")}
 STATUS_LABELS = {"declared": _l("declared"), "verified": _l("verified"),
                  "rejected": _l("rejected"), "retired": _l("retired"), "overdue": _l("overdue")}
+EVENT_LABELS = {
+    "declared": _l("declared"), "co_declared": _l("co-declared"), "redeclared": _l("declared again"),
+    "edited": _l("edited"), "role_changed": _l("role changed"), "retired": _l("retired"),
+    "declarant_left": _l("a declarant left"), "verified": _l("verified"),
+    "reconfirmed": _l("re-confirmed"), "rejected": _l("rejected"),
+}
+EVENT_FIELDS = {
+    "status": _l("Status"), "display_name": _l("Display name"), "member_count": _l("Members"),
+    "public": _l("Public"), "purpose": _l("Purpose"), "official": _l("Declared by"),
+    "role": _l("Role"), "declarant": _l("Declarant"),
+}
 MUST_BE_ONE_OF = _l("Must be one of: {choices}.")
+
+
+def event_value(key: str, value) -> str:
+    """A value of the history as people read it."""
+    if value is None or value == "":
+        return "—"
+    if key == "status":
+        return str(STATUS_LABELS.get(value, value))
+    if key == "role":
+        return str(ROLE_LABELS.get(value, value))
+    if isinstance(value, bool):
+        return str(_l("yes") if value else _l("no"))
+    return str(value)
 
 
 def one_of(values) -> validate.OneOf:
