@@ -33,6 +33,43 @@ PAGES = [
     ("/healthz", {ANON: 200, **ALL_USERS}),
 ]
 
+# Registry: {account:X} / {official:X} name the demo account with canonical id X (or its declarant).
+# Bản Sam Quang is the other village: out of scope for Bản Mạt and for the neighbour commune.
+ADMINS_ONLY = {ANON: 302, "dangvien.banmat": 403, "bithu.banmat": 200, "kiemduyet.xa": 403,
+               "quantri.xa": 200, "kiemduyet.namlanh": 403, "admin": 200}
+OTHER_VILLAGE_ADMINS = {ANON: 302, "dangvien.banmat": 404, "bithu.banmat": 404,
+                        "kiemduyet.xa": 403, "quantri.xa": 200, "kiemduyet.namlanh": 404,
+                        "admin": 200}
+OTHER_VILLAGE_STAFF = {**OTHER_VILLAGE_ADMINS, "kiemduyet.xa": 200}
+OTHER_VILLAGE_PERSON = {**OTHER_VILLAGE_ADMINS, "kiemduyet.xa": 404}
+SAM_QUANG = "g/samquang88"
+PAGES += [
+    ("/verify", {ANON: 200, **ALL_USERS}),
+    ("/verify?url=fb.com/tintucmuongleo", {ANON: 200, **ALL_USERS}),
+    ("/registry/my-accounts", {ANON: 302, **ALL_USERS}),
+    ("/registry/declare", {ANON: 302, **ALL_USERS}),
+    (f"/registry/declare?official={{official:{SAM_QUANG}}}", OTHER_VILLAGE_PERSON),
+    ("/registry/accounts", {**ADMINS_ONLY, "kiemduyet.xa": 200, "kiemduyet.namlanh": 200}),
+    ("/registry/accounts?unit=ban-sam-quang", OTHER_VILLAGE_STAFF),
+    (f"/registry/accounts/{{account:{SAM_QUANG}}}", OTHER_VILLAGE_STAFF),
+    (f"/registry/accounts/{{account:{SAM_QUANG}}}/edit", OTHER_VILLAGE_ADMINS),
+    ("/registry/accounts/999999", {ANON: 302, **{a: 404 for a in ALL_USERS}}),
+    ("/registry/roster", ADMINS_ONLY),
+    ("/registry/roster?unit=ban-sam-quang", OTHER_VILLAGE_ADMINS),
+    ("/registry/roster?unit=son-la", {ANON: 302, **{a: 404 for a in ALL_USERS}, "admin": 200}),
+    ("/registry/officials/new", ADMINS_ONLY),
+    ("/registry/officials/new?unit=ban-sam-quang", OTHER_VILLAGE_ADMINS),
+    (f"/registry/officials/{{official:{SAM_QUANG}}}", OTHER_VILLAGE_PERSON),
+    (f"/registry/officials/{{official:{SAM_QUANG}}}/edit", OTHER_VILLAGE_PERSON),
+    ("/registry/coverage", ADMINS_ONLY),
+    ("/registry/coverage?unit=ban-sam-quang", OTHER_VILLAGE_ADMINS),
+    ("/registry/coverage.csv?unit=ban-sam-quang", OTHER_VILLAGE_ADMINS),
+    ("/registry/coverage.xlsx?unit=ban-sam-quang", OTHER_VILLAGE_ADMINS),
+    ("/registry/coverage.pdf", {ANON: 302, **{a: 404 for a in ALL_USERS}}),
+    ("/registry/import", ADMINS_ONLY),
+    ("/registry/import/template.csv", ADMINS_ONLY),
+]
+
 # API routes answer 401 without a token.
 API = [
     ("/api/v1/me", {ANON: 401, **ALL_USERS}),
@@ -42,6 +79,38 @@ API = [
                                 "kiemduyet.namlanh": 200, "admin": 200}),
     ("/api/v1/openapi.json", {ANON: 200, **ALL_USERS}),
 ]
+
+API_OTHER_VILLAGE_ADMINS = {**OTHER_VILLAGE_ADMINS, ANON: 401}
+API += [
+    ("/api/v1/officials", {ANON: 401, **ALL_USERS}),
+    ("/api/v1/officials?unit=ban-sam-quang", {**API_OTHER_VILLAGE_ADMINS, "kiemduyet.xa": 200}),
+    (f"/api/v1/officials/{{official:{SAM_QUANG}}}", {**API_OTHER_VILLAGE_ADMINS,
+                                                    "kiemduyet.xa": 404}),
+    ("/api/v1/accounts", {ANON: 401, **ALL_USERS}),
+    ("/api/v1/accounts?unit=ban-sam-quang", {**API_OTHER_VILLAGE_ADMINS, "kiemduyet.xa": 200}),
+    (f"/api/v1/accounts/{{account:{SAM_QUANG}}}", {**API_OTHER_VILLAGE_ADMINS,
+                                                  "kiemduyet.xa": 200}),
+    ("/api/v1/accounts/999999", {ANON: 401, **{a: 404 for a in ALL_USERS}}),
+    ("/api/v1/coverage", {**ADMINS_ONLY, ANON: 401}),
+    ("/api/v1/coverage?unit=ban-sam-quang", API_OTHER_VILLAGE_ADMINS),
+    ("/api/v1/verify?url=fb.com/tintucmuongleo", {ANON: 200, **ALL_USERS}),
+]
+
+
+def _resolve(path: str) -> str:
+    """Replace {account:X} / {official:X} by the ids the demo data got."""
+    import re
+
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from registry.models import Account
+
+    def lookup(match):
+        account = db.session.scalar(select(Account).where(Account.canonical_id == match[2]))
+        return str(account.id if match[1] == "account" else account.official_id)
+
+    return re.sub(r"\{(account|official):([^}]+)\}", lookup, path)
 
 
 def _cases(table):
@@ -54,7 +123,7 @@ def _cases(table):
 def test_pages(client, demo, login_as, path, actor, status):
     if actor != ANON:
         login_as(actor)
-    response = client.get(path)
+    response = client.get(_resolve(path))
     assert response.status_code == status, response.get_data(as_text=True)[:300]
     if status == 302 and actor == ANON:
         assert "/login" in response.headers["Location"]
@@ -63,7 +132,7 @@ def test_pages(client, demo, login_as, path, actor, status):
 @pytest.mark.parametrize(("path", "actor", "status"), list(_cases(API)))
 def test_api(client, demo, token_for, path, actor, status):
     headers = token_for(actor) if actor != ANON else {}
-    response = client.get(path, headers=headers)
+    response = client.get(_resolve(path), headers=headers)
     assert response.status_code == status, response.get_data(as_text=True)[:300]
     if status >= 400:
         body = response.get_json()
