@@ -26,7 +26,9 @@ def make_estimator(options: dict):
     if kind in ("svm", "nbsvm"):
         return LinearSVC(C=C, class_weight=weight, max_iter=5000, random_state=0)
     # dual: far faster than the primal when features outnumber posts, as they do here
-    return LogisticRegression(C=C, class_weight=weight, max_iter=3000, solver="liblinear", dual=True)
+    return LogisticRegression(
+        C=C, class_weight=weight, max_iter=3000, solver="liblinear", dual=True
+    )
 
 
 def linear_parts(head: dict) -> tuple[np.ndarray, np.ndarray]:
