@@ -253,9 +253,10 @@ def time_import(rows: int, commune_code: str) -> dict:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["Mã đơn vị", "Họ và tên", "Số điện thoại", "Địa chỉ tài khoản"])
+    tag = time.strftime("%H%M%S")  # fresh people and accounts on every run
     for n in range(rows):
-        writer.writerow([villages[n % len(villages)], f"Người nhập {n}", f"09{n:08d}",
-                         f"https://www.facebook.com/nguoi.nhap.{n}"])
+        writer.writerow([villages[n % len(villages)], f"Người nhập {tag} {n}", f"09{n:08d}",
+                         f"https://www.facebook.com/nguoi.nhap.{tag}.{n}"])
     started = time.perf_counter()
     report = run_import("bench.csv", buffer.getvalue().encode())
     db.session.commit()

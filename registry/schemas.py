@@ -97,7 +97,8 @@ class OfficialUpdateSchema(FormSchema):
 class OfficialQuerySchema(Schema):
     unit = fields.String(load_default=None)
     active = fields.Boolean(load_default=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    page = fields.Integer(load_default=1, validate=validate.Range(
+        min=1, max=100000, error=_l("Between {min} and {max}.")))
 
 
 class OfficialSchema(Schema):
@@ -180,7 +181,8 @@ class AccountQuerySchema(Schema):
     status = fields.String(load_default=None, validate=one_of([*AccountStatus, "overdue"]))
     platform = fields.String(load_default=None, validate=one_of(Platform))
     official = fields.Integer(load_default=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    page = fields.Integer(load_default=1, validate=validate.Range(
+        min=1, max=100000, error=_l("Between {min} and {max}.")))
 
 
 class DeclarantSchema(Schema):

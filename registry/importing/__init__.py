@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from core.models import Unit, User
@@ -196,11 +197,14 @@ def _check_accounts(plan: Plan, actor: User | None) -> None:
     keys = sorted({(identity.platform, identity.canonical_id)
                    for _, identity, _, _ in plan.declarations})
     found = {}
-    ids = sorted({canonical for _, canonical in keys})
-    for start in range(0, len(ids), CHUNK):
-        stmt = select(Account).where(Account.canonical_id.in_(ids[start:start + CHUNK]))
-        for account in db.session.scalars(stmt):
-            found[(account.platform, account.canonical_id)] = account
+    for platform in sorted({key[0] for key in keys}):  # (platform, canonical_id): the unique index
+        ids = [canonical for p, canonical in keys if p == platform]
+        for start in range(0, len(ids), CHUNK):
+            stmt = (select(Account).options(selectinload(Account.declarants))
+                    .where(Account.platform == platform,
+                           Account.canonical_id.in_(ids[start:start + CHUNK])))
+            for account in db.session.scalars(stmt):
+                found[(account.platform, account.canonical_id)] = account
     seen: dict = {}
     kept = []
     for person, identity, data, row in plan.declarations:

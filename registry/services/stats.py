@@ -1,7 +1,10 @@
 """Per-official coverage stats, recomputed from the declarations after every change.
 
 Coverage of a province reads only officials (see registry.coverage); these three columns are what
-it needs, and this module is the one place that writes them, in the caller's transaction.
+it needs, and this module is the one place that writes them, in the caller's transaction. The
+update is set-based (one aggregate per chunk of officials, UPDATE … FROM), so its cost does not
+depend on the planner guessing well for a correlated sub-select on a table it has no statistics
+for (an import into freshly emptied tables).
 """
 
 from __future__ import annotations
@@ -16,23 +19,32 @@ from registry.models import ACTIVE_STATUSES, Account, AccountDeclarant, AccountS
 CHUNK = 500
 
 
-def _declared(column, condition):
-    """One value over the declarations of the official being updated (a correlated sub-select)."""
-    return (select(column).select_from(AccountDeclarant)
-            .join(Account, Account.id == AccountDeclarant.account_id)
-            .where(AccountDeclarant.official_id == Official.id, condition)
-            .scalar_subquery())
-
-
-def stats_values() -> dict:
-    """Each official's stats computed from the accounts they declared."""
+def _sums(official_ids: list[int] | None):
+    """Each official's stats, computed from the accounts they declared."""
     verified = Account.status == AccountStatus.VERIFIED
     active = Account.status.in_([str(s) for s in ACTIVE_STATUSES])
-    return {
-        "accounts_active": _declared(func.count(), active),
-        "verified_newest_at": _declared(func.max(Account.confirmed_at), verified),
-        "verified_oldest_at": _declared(func.min(Account.confirmed_at), verified),
-    }
+    stmt = (select(AccountDeclarant.official_id.label("official_id"),
+                   func.count().filter(active).label("active"),
+                   func.max(Account.confirmed_at).filter(verified).label("newest"),
+                   func.min(Account.confirmed_at).filter(verified).label("oldest"))
+            .join(Account, Account.id == AccountDeclarant.account_id)
+            .group_by(AccountDeclarant.official_id))
+    if official_ids is not None:
+        stmt = stmt.where(AccountDeclarant.official_id.in_(official_ids))
+    return stmt.subquery("sums")
+
+
+def _apply(official_ids: list[int] | None) -> None:
+    reset = update(Official).values(accounts_active=0, verified_newest_at=None,
+                                    verified_oldest_at=None)
+    if official_ids is not None:
+        reset = reset.where(Official.id.in_(official_ids))
+    sums = _sums(official_ids)
+    options = {"synchronize_session": False}
+    db.session.execute(reset, execution_options=options)
+    db.session.execute(update(Official).where(Official.id == sums.c.official_id).values(
+        accounts_active=sums.c.active, verified_newest_at=sums.c.newest,
+        verified_oldest_at=sums.c.oldest), execution_options=options)
 
 
 def refresh(official_ids: Iterable[int]) -> None:
@@ -41,11 +53,8 @@ def refresh(official_ids: Iterable[int]) -> None:
     if not ids:
         return
     db.session.flush()
-    values = stats_values()
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        db.session.execute(update(Official).where(Official.id.in_(chunk)).values(**values),
-                           execution_options={"synchronize_session": False})
+        _apply(ids[start:start + CHUNK])
     wanted = set(ids)
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Official) and obj.id in wanted:
@@ -53,7 +62,6 @@ def refresh(official_ids: Iterable[int]) -> None:
 
 
 def refresh_all() -> None:
-    """Recompute every official (after a bulk load; also what the migration backfills)."""
+    """Recompute every official (after a bulk load)."""
     db.session.flush()
-    db.session.execute(update(Official).values(**stats_values()),
-                       execution_options={"synchronize_session": False})
+    _apply(None)

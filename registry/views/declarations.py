@@ -3,12 +3,15 @@ history, edit, retire, verify or reject, and the staff list of declarations."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.extensions import db
 from core.forms import load_form
+from core.models import utcnow
 from core.permissions import login_required
 from core.services import ServiceError
 from registry import permissions, services
@@ -22,6 +25,8 @@ from registry.schemas import (
 )
 from registry.views import bp
 from registry.views.helpers import account_or_404, official_or_404, staff_unit
+
+DUE_SOON = timedelta(days=30)  # the re-confirmation button shows from a month before it is due
 
 
 @bp.route("/registry/my-accounts")
@@ -82,6 +87,7 @@ def _role(form) -> str:
 
 
 def _account_page(account, decision_form=None, errors=None, status=200):
+    due = services.reconfirm_due(account)
     events = db.session.scalars(db.select(AccountEvent).where(
         AccountEvent.account_id == account.id).order_by(AccountEvent.id.desc())).all()
     return render_template(
@@ -89,7 +95,7 @@ def _account_page(account, decision_form=None, errors=None, status=200):
         can_edit=permissions.can_edit_account(current_user, account),
         why_not=permissions.why_cannot_verify(current_user, account),
         form=decision_form or {}, errors=errors or {},
-        reconfirm_due=services.reconfirm_due(account)), status
+        reconfirm_due=due, due_soon=due is not None and due - utcnow() < DUE_SOON), status
 
 
 @bp.route("/registry/accounts/<int:account_id>")
@@ -173,7 +179,7 @@ def retire_account(account_id: int):
 @bp.route("/registry/accounts")
 @login_required
 def accounts():
-    """Declarations of the subtree for unit admins and reviewers, filtered; pending first."""
+    """Declarations of the subtree for unit admins and reviewers, filtered, newest first."""
     form = load_form(AccountQuerySchema(), request.args)
     args = form.data if form.ok else {"page": 1}
     unit = staff_unit(args.get("unit"))
