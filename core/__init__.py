@@ -39,6 +39,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     import core.api
     import core.cli
     import core.views
+    import moderation.models  # noqa: F401 - posts, clusters, decisions
     import registry.models  # noqa: F401 - the registry's tables (views and API come with issue 4)
 
     app.register_blueprint(core.views.bp)
