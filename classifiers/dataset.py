@@ -1,0 +1,86 @@
+"""Loading a recipe's examples per head: deduplicated, with dev texts kept out of train."""
+
+from dataclasses import dataclass, field
+
+from classifiers.normalise import normalise_text
+from classifiers.recipes import DataFile, HeadSpec, RecipeError, file_digest, read_examples
+
+
+@dataclass
+class HeadData:
+    """Train and dev examples of one head, and what was dropped on the way."""
+
+    train: list[tuple[str, object]]
+    dev: list[tuple[str, object]]
+    stats: dict = field(default_factory=dict)
+
+
+def _dedupe(examples, seen: set) -> tuple[list, int]:
+    """Drop examples whose normalised text is in ``seen`` (updated): the first copy wins."""
+    kept, dropped = [], 0
+    for text, label in examples:
+        key = normalise_text(text)
+        if key in seen:
+            dropped += 1
+            continue
+        seen.add(key)
+        kept.append((text, label))
+    return kept, dropped
+
+
+def _read_all(files: list[DataFile], cache: dict) -> list:
+    """Examples of several files, each file read once per training run."""
+    out = []
+    for data_file in files:
+        key = (data_file.path, tuple(sorted((data_file.labels or {}).items())))
+        if key not in cache:
+            cache[key] = read_examples(data_file)
+        out.extend(cache[key])
+    return out
+
+
+def _check_extra(spec: HeadSpec, extra: list) -> list:
+    """Reviewer examples must fit the head: booleans for binary heads, labels otherwise."""
+    for number, item in enumerate(extra, start=1):
+        if not (isinstance(item, tuple | list) and len(item) == 2 and isinstance(item[0], str)):
+            raise RecipeError(f"[heads.{spec.name}] ví dụ bổ sung {number}: cần (văn bản, nhãn).")
+        if spec.kind == "binary" and not isinstance(item[1], bool):
+            raise RecipeError(
+                f"[heads.{spec.name}] ví dụ bổ sung {number}: nhãn phải là true/false."
+            )
+    return [(text, label) for text, label in extra]
+
+
+def load_head(spec: HeadSpec, extra: list, cache: dict) -> HeadData:
+    """Dev first (deduplicated), then train without dev texts or duplicates, then extra examples."""
+    dev_seen: set = set()
+    dev, dev_dups = _dedupe(_read_all(spec.dev, cache), dev_seen)
+    train_seen = set(dev_seen)
+    train, dropped = _dedupe(_read_all(spec.train, cache) + _check_extra(spec, extra), train_seen)
+    labels = {label for _, label in train}
+    if len(labels) < 2:
+        raise RecipeError(f"[heads.{spec.name}]: dữ liệu huấn luyện chỉ có một nhãn ({labels}).")
+    stats = {
+        "train_rows": len(train),
+        "dev_rows": len(dev),
+        "dropped_train_duplicates_or_dev_overlap": dropped,
+        "dropped_dev_duplicates": dev_dups,
+        "extra_examples": len(extra),
+    }
+    return HeadData(train, dev, stats)
+
+
+def data_files(heads: dict[str, HeadSpec], cache: dict) -> list[dict]:
+    """Every data file used, with its SHA-256 and row count (for the sidecar)."""
+    seen: dict = {}
+    for spec in heads.values():
+        for data_file in spec.train + spec.dev:
+            if data_file.path in seen:
+                continue
+            rows = next(len(v) for k, v in cache.items() if k[0] == data_file.path)
+            seen[data_file.path] = {
+                "path": data_file.source,
+                "sha256": file_digest(data_file.path),
+                "rows": rows,
+            }
+    return list(seen.values())

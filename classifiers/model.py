@@ -1,0 +1,138 @@
+"""A trained model at run time: normalise once, featurise once, one matrix product for all heads.
+
+Result of ``predict`` for each text (the ``/api/v1/classify`` contract)::
+
+    {"label": "harmful"|"unverified"|"positive"|"neutral",
+     "scores": {"harmful": p, "unverified": p, "positive": p},
+     "explanation": [{"head", "text", "start", "end", "weight"}, ...],
+     "model_version": "..."}
+
+Top label rule: the first of harmful, unverified, positive whose score reaches its threshold
+(so harmful wins over unverified, unverified over positive); ``neutral`` when none does.
+"""
+
+import numpy as np
+
+from classifiers.explain import explain
+from classifiers.features import Featurizer
+from classifiers.heads import linear_parts
+from classifiers.normalise import normalise
+from classifiers.segment import segment
+
+MAIN_HEADS = ("harmful", "unverified", "positive")
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """Logistic function without overflow warnings for large |z|."""
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax."""
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class Model:
+    """A loaded model: featurizer, heads and the sidecar metadata."""
+
+    def __init__(self, state: dict, metadata: dict):
+        """Rebuild the featurizer and stack every head's weights into one matrix."""
+        self.state = state
+        self.metadata = metadata
+        self.version = metadata.get("version", "unsaved")
+        self.featurizer = Featurizer.from_state(state["featurizer"])
+        self.heads = state["heads"]
+        self.thresholds = {
+            name: float(info["threshold"])
+            for name, info in metadata.get("heads", {}).items()
+            if info.get("kind") == "binary"
+        }
+        self._stack()
+
+    def _stack(self) -> None:
+        """Precompute W (features × outputs) and b so scoring is X @ W + b, once per batch."""
+        columns, biases, self.slices = [], [], {}
+        n = self.featurizer.n_features
+        for name, head in self.heads.items():
+            coef, intercept = linear_parts(head["estimator"])
+            if head["kind"] != "binary" and coef.shape[1] == 1:
+                coef = np.hstack([np.zeros_like(coef), coef])
+                intercept = np.r_[0.0, intercept]
+            full = np.zeros((n, coef.shape[1]))
+            full[np.asarray(head["columns"]) if "columns" in head else slice(None)] = coef
+            if head["kind"] == "binary":
+                a, b = head["calibration"]
+                full, intercept = full * a, intercept * a + b
+            else:
+                intercept = intercept + np.asarray(head["bias"])
+            start = sum(c.shape[1] for c in columns)
+            self.slices[name] = slice(start, start + full.shape[1])
+            columns.append(full)
+            biases.append(intercept)
+        self.W = np.ascontiguousarray(np.hstack(columns)) if columns else np.zeros((n, 0))
+        self.b = np.concatenate(biases) if biases else np.zeros(0)
+
+    def _features(self, norms: list, with_occurrences: bool = False):
+        """Feature matrix (and occurrences when explaining) of normalised posts."""
+        docs = [n.tokens for n in norms]
+        seg = [segment(d) for d in docs] if self.featurizer.needs_segmentation() else None
+        if with_occurrences:
+            return self.featurizer.transform_with_occurrences(docs, seg)
+        return self.featurizer.transform(docs, seg)
+
+    def logits(self, texts: list[str]):
+        """Normalised posts and their calibrated logits for every output of every head."""
+        norms = [normalise(t) for t in texts]
+        X = self._features(norms)
+        return norms, np.asarray(X @ self.W) + self.b
+
+    def predict(self, texts: list[str]) -> list[dict]:
+        """Scores, top label and explanation of each text (see the module docstring)."""
+        norms, Z = self.logits(texts)
+        heads = [h for h in MAIN_HEADS if h in self.slices]
+        P = {h: _sigmoid(Z[:, self.slices[h]][:, 0]) for h in heads}
+        flags = {h: P[h] >= self.thresholds[h] for h in heads}
+        explanations = self._explain(texts, norms, flags)
+        results = []
+        for i in range(len(texts)):
+            label = next((h for h in heads if flags[h][i]), "neutral")
+            results.append(
+                {
+                    "label": label,
+                    "scores": {h: round(float(P[h][i]), 6) if h in P else 0.0 for h in MAIN_HEADS},
+                    "explanation": explanations[i],
+                    "model_version": self.version,
+                }
+            )
+        return results
+
+    def _explain(self, texts, norms, flags) -> list[list[dict]]:
+        """Explanations for the flagged (post, head) pairs only; others get an empty list."""
+        out: list[list[dict]] = [[] for _ in texts]
+        docs = sorted({i for f in flags.values() for i in np.flatnonzero(f)})
+        if not docs:
+            return out
+        _, occ = self._features([norms[i] for i in docs], with_occurrences=True)
+        wanted = {h: [k for k, i in enumerate(docs) if flags[h][i]] for h in flags}
+        cols = {h: self.W[:, self.slices[h].start] for h in flags}
+        for k, items in explain(occ, [norms[i] for i in docs], wanted, cols).items():
+            i = docs[k]
+            out[i] = [{**item, "text": texts[i][item["start"] : item["end"]]} for item in items]
+        return out
+
+    def predict_head(self, name: str, texts: list[str]) -> dict:
+        """Any head's classes, predicted labels and probabilities (for benchmarks and evaluate)."""
+        if name not in self.heads:
+            raise KeyError(name)
+        _, Z = self.logits(texts)
+        z = Z[:, self.slices[name]]
+        head = self.heads[name]
+        if head["kind"] == "binary":
+            proba = _sigmoid(z[:, 0])
+            labels = proba >= self.thresholds.get(name, 0.5)
+            return {"classes": [False, True], "labels": labels.tolist(), "proba": proba}
+        classes = list(head["classes"])
+        pred = np.argmax(z, axis=1)
+        return {"classes": classes, "labels": [classes[k] for k in pred], "proba": _softmax(z)}

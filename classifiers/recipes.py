@@ -1,0 +1,188 @@
+"""Training recipes (TOML): heads → CSV files (``text,label``) → label maps.
+
+The format is a contract shared with other tools (SPEC §4)::
+
+    [heads.harmful]
+    train = [ { path = "data:vihsd/train.csv", labels = { OFFENSIVE = true, CLEAN = false } } ]
+    dev = [ { path = "data:vihsd/dev.csv", labels = { OFFENSIVE = true, CLEAN = false } } ]
+
+A head whose files all have ``labels`` is binary; one without any is multi-class over the
+file's own labels. Paths: absolute, ``data:…`` inside the data directory, or relative to the
+recipe. Optional per head: ``model`` (lr|svm), ``C``, ``threshold`` (``f1`` or
+``recall:0.9``), ``segmentation`` (auto|true|false). Optional ``[features]`` table.
+Every problem is a ``RecipeError`` in Vietnamese naming the file (and row).
+"""
+
+import csv
+import gzip
+import hashlib
+import io
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HEAD_OPTIONS = {"train", "dev", "model", "C", "threshold", "segmentation"}
+FEATURE_OPTIONS = {"bits", "min_df", "sublinear", "views"}
+
+
+class RecipeError(Exception):
+    """A recipe or one of its data files cannot be used; the message says where and why."""
+
+
+@dataclass
+class DataFile:
+    """One CSV of a head: where it is, how it was written, and its label map (binary heads)."""
+
+    path: Path
+    source: str
+    labels: dict[str, bool] | None
+
+
+@dataclass
+class HeadSpec:
+    """One head of a recipe."""
+
+    name: str
+    kind: str
+    train: list[DataFile]
+    dev: list[DataFile]
+    options: dict = field(default_factory=dict)
+
+
+@dataclass
+class Recipe:
+    """A parsed recipe."""
+
+    path: Path
+    heads: dict[str, HeadSpec]
+    features: dict
+
+
+def _resolve(raw: str, recipe_dir: Path, data_dir: Path | None, where: str) -> Path:
+    """Absolute path of a file entry (``data:`` prefix → data directory)."""
+    if raw.startswith("data:"):
+        if data_dir is None:
+            raise RecipeError(
+                f"{where}: tệp '{raw}' cần thư mục dữ liệu (CAIDEP_DATA_DIR) nhưng chưa đặt."
+            )
+        return Path(data_dir) / raw[len("data:") :]
+    path = Path(raw)
+    return path if path.is_absolute() else recipe_dir / path
+
+
+def _file_entry(entry, recipe_dir: Path, data_dir, where: str) -> DataFile:
+    """Validate one ``{path, labels?}`` entry."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+        raise RecipeError(f'{where}: mỗi tệp phải có dạng {{ path = "…", labels = {{…}} }}.')
+    unknown = set(entry) - {"path", "labels"}
+    if unknown:
+        raise RecipeError(f"{where}: khóa không hợp lệ {sorted(unknown)} (chỉ có path, labels).")
+    labels = entry.get("labels")
+    if labels is not None and (
+        not isinstance(labels, dict)
+        or not labels
+        or not all(isinstance(v, bool) for v in labels.values())
+    ):
+        raise RecipeError(f"{where}: labels phải ánh xạ mỗi nhãn sang true hoặc false.")
+    path = _resolve(entry["path"], recipe_dir, data_dir, where)
+    if not path.is_file():
+        raise RecipeError(f"{where}: không tìm thấy tệp dữ liệu '{entry['path']}' ({path}).")
+    return DataFile(path=path, source=entry["path"], labels=labels)
+
+
+def _head(name: str, table, recipe_dir: Path, data_dir) -> HeadSpec:
+    """Validate one ``[heads.NAME]`` table."""
+    where = f"[heads.{name}]"
+    if not isinstance(table, dict):
+        raise RecipeError(f"{where}: phải là một bảng.")
+    unknown = set(table) - HEAD_OPTIONS
+    if unknown:
+        raise RecipeError(f"{where}: khóa không hợp lệ {sorted(unknown)}.")
+    files = {}
+    for part in ("train", "dev"):
+        entries = table.get(part, [])
+        if not isinstance(entries, list) or (part == "train" and not entries):
+            raise RecipeError(f"{where}: '{part}' phải là danh sách tệp (train không được rỗng).")
+        files[part] = [_file_entry(e, recipe_dir, data_dir, f"{where} {part}") for e in entries]
+    mapped = {f.labels is not None for f in files["train"] + files["dev"]}
+    if len(mapped) > 1:
+        raise RecipeError(
+            f"{where}: hoặc mọi tệp đều có labels (đầu nhị phân) hoặc không tệp nào có."
+        )
+    options = {k: v for k, v in table.items() if k not in ("train", "dev")}
+    kind = "binary" if mapped == {True} else "multiclass"
+    return HeadSpec(name, kind, files["train"], files["dev"], options)
+
+
+def load_recipe(path, data_dir=None) -> Recipe:
+    """Parse and validate a recipe; data files must exist (their rows are checked on reading)."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RecipeError(f"Không tìm thấy công thức huấn luyện '{path}'.") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RecipeError(f"{path}: TOML không hợp lệ: {exc}") from exc
+    heads = raw.get("heads")
+    if not isinstance(heads, dict) or not heads:
+        raise RecipeError(f"{path}: cần ít nhất một bảng [heads.TÊN].")
+    features = raw.get("features", {})
+    if not isinstance(features, dict) or set(features) - FEATURE_OPTIONS:
+        raise RecipeError(f"{path}: [features] chỉ nhận {sorted(FEATURE_OPTIONS)}.")
+    recipe_dir = path.resolve().parent
+    specs = {name: _head(name, table, recipe_dir, data_dir) for name, table in heads.items()}
+    return Recipe(path=path, heads=specs, features=features)
+
+
+def _open_text(path: Path) -> str:
+    """File contents as text (``.gz`` transparently), with a clear error on bad encoding."""
+    data = path.read_bytes()
+    if path.suffix == ".gz":
+        data = gzip.decompress(data)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RecipeError(f"{path}: tệp không phải UTF-8 ({exc}).") from exc
+
+
+def read_rows(data_file: DataFile) -> list[tuple[str, str]]:
+    """(text, label) rows of a CSV with a ``text,label`` header; empty or malformed → RecipeError."""
+    where = data_file.source
+    reader = csv.reader(io.StringIO(_open_text(data_file.path), newline=""))
+    header = next(reader, None)
+    if header is None:
+        raise RecipeError(f"{where}: tệp rỗng.")
+    if [h.strip().lower() for h in header[:2]] != ["text", "label"] or len(header) != 2:
+        raise RecipeError(f"{where}: dòng 1: cần đúng hai cột 'text,label', thấy {header}.")
+    rows = []
+    for number, row in enumerate(reader, start=2):
+        if len(row) != 2:
+            raise RecipeError(f"{where}: dòng {number}: cần 2 cột, thấy {len(row)}.")
+        text, label = row[0].strip(), row[1].strip()
+        if not text or not label:
+            raise RecipeError(f"{where}: dòng {number}: thiếu nội dung hoặc nhãn.")
+        rows.append((text, label))
+    if not rows:
+        raise RecipeError(f"{where}: tệp không có dòng dữ liệu nào.")
+    return rows
+
+
+def read_examples(data_file: DataFile) -> list[tuple[str, object]]:
+    """Rows with labels mapped to True/False for a binary head, left as strings otherwise."""
+    rows = read_rows(data_file)
+    if data_file.labels is None:
+        return rows
+    out = []
+    for number, (text, label) in enumerate(rows, start=2):
+        if label not in data_file.labels:
+            known = ", ".join(sorted(data_file.labels))
+            raise RecipeError(
+                f"{data_file.source}: dòng {number}: nhãn '{label}' không có trong bảng labels ({known})."
+            )
+        out.append((text, data_file.labels[label]))
+    return out
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a data file, recorded in the model sidecar."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,114 @@
+"""The ``flask classifiers`` commands through a minimal app's test runner."""
+
+import json
+
+from classifiers import ModelStore
+
+
+def test_list_json(runner, store_dir):
+    result = runner.invoke(args=["classifiers", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    models = json.loads(result.stdout)["models"]
+    assert len(models) == 1 and models[0]["active"] is True
+    assert set(models[0]) == {"version", "active", "heads", "created_at"}
+
+
+def test_predict_reads_lines_and_prints_json_lines(runner):
+    result = runner.invoke(
+        args=["classifiers", "predict", "active"], input="thằng ngu mất dạy\nmai họp bản\n"
+    )
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 2
+    assert lines[0]["label"] == "harmful"
+    assert set(lines[1]) == {"label", "scores", "explanation", "model_version"}
+
+
+def test_train_json_activates_when_asked(runner, store_dir, toy_recipe):
+    before = ModelStore(store_dir).active_version()
+    result = runner.invoke(args=["classifiers", "train", str(toy_recipe), "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert set(out) == {"version", "dev"}
+    assert out["dev"]["harmful"]["n"] == 20
+    assert ModelStore(store_dir).active_version() == before
+    result = runner.invoke(args=["classifiers", "activate", out["version"]])
+    assert result.exit_code == 0 and out["version"] in result.output
+    assert ModelStore(store_dir).active_version() == out["version"]
+
+
+def test_train_table_and_first_model_becomes_active(cli_app, tmp_path, toy_recipe):
+    cli_app.config["CAIDEP_MODELS_DIR"] = str(tmp_path / "fresh")
+    result = cli_app.test_cli_runner().invoke(args=["classifiers", "train", str(toy_recipe)])
+    assert result.exit_code == 0, result.output
+    assert "macro-F1" in result.stdout and "harmful" in result.stdout
+    assert "Huấn luyện đầu 'harmful'" in result.stderr
+    assert ModelStore(tmp_path / "fresh").active_version() in result.stdout
+
+
+def test_train_include_reviews_needs_provider(runner, toy_recipe):
+    result = runner.invoke(args=["classifiers", "train", str(toy_recipe), "--include-reviews"])
+    assert result.exit_code != 0
+    assert "chưa được đăng ký" in result.output
+
+
+def test_train_include_reviews_uses_provider(cli_app, runner, toy_recipe):
+    cli_app.extensions["caidep.review_examples"] = lambda: {
+        "harmful": [("đồ lừa đảo khốn nạn", True)]
+    }
+    result = runner.invoke(
+        args=["classifiers", "train", str(toy_recipe), "--include-reviews", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_train_bad_recipe_is_a_clean_error(runner, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[heads.x]\ntrain = [ { path = 'missing.csv' } ]\n", encoding="utf-8")
+    result = runner.invoke(args=["classifiers", "train", str(bad)])
+    assert result.exit_code != 0
+    assert "không tìm thấy tệp dữ liệu 'missing.csv'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_evaluate_with_label_map(runner, tmp_path):
+    data = tmp_path / "eval.csv"
+    data.write_text(
+        "text,label\nthằng ngu mất dạy,HATE\nmai họp bản lúc 8h,CLEAN\n", encoding="utf-8"
+    )
+    args = ["classifiers", "evaluate", "active", "--head", "harmful", "--data", str(data)]
+    result = runner.invoke(args=[*args, "--label-map", "HATE=true,CLEAN=false", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert set(out) == {"n", "accuracy", "macro_f1", "per_label", "roc_auc", "confusion"}
+    assert out["n"] == 2
+    result = runner.invoke(args=[*args, "--label-map", "HATE=yes"])
+    assert result.exit_code != 0 and "--label-map" in result.output
+    result = runner.invoke(args=args)
+    assert result.exit_code != 0 and "--label-map" in result.output
+
+
+def test_evaluate_multiclass_head(runner, toy_recipe):
+    data = toy_recipe.parent / "toy_dev.csv"
+    args = ["classifiers", "evaluate", "active", "--head", "topic", "--data", str(data), "--json"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["n"] == 20
+
+
+def test_unknown_version_and_head(runner):
+    result = runner.invoke(args=["classifiers", "predict", "20990101-000000-0000"], input="x\n")
+    assert result.exit_code != 0 and "Không tìm thấy mô hình" in result.output
+    result = runner.invoke(args=["classifiers", "activate", "nope"])
+    assert result.exit_code != 0
+    data_args = ["--data", "/nonexistent.csv"]
+    result = runner.invoke(args=["classifiers", "evaluate", "active", "--head", "nope", *data_args])
+    assert result.exit_code != 0 and "Không tìm thấy tệp" in result.output
+
+
+def test_no_active_model(cli_app, tmp_path):
+    cli_app.config["CAIDEP_MODELS_DIR"] = str(tmp_path / "empty")
+    result = cli_app.test_cli_runner().invoke(
+        args=["classifiers", "predict", "active"], input="x\n"
+    )
+    assert result.exit_code != 0 and "Chưa có mô hình" in result.output
