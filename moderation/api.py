@@ -76,6 +76,8 @@ def classify(data):
 
 
 def _submit(data: dict, channel: str, uploads=()) -> Post:
+    # The answer is built from the objects just written: no need to read them back.
+    db.session().expire_on_commit = False
     try:
         with images.files_rolled_back():
             cleaned = images.clean_all(uploads)

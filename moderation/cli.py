@@ -18,7 +18,7 @@ from moderation import scoring
 from moderation.models import Channel, PostStatus
 from moderation.schemas import PostCreateSchema
 from moderation.services import intake, learning
-from moderation.services.clusters import review_root
+from moderation.services.clusters import review_root_id
 
 cli = AppGroup("moderation", help="Kiểm duyệt bài viết: nhập hàng loạt, chấm điểm lại.")
 
@@ -60,13 +60,13 @@ def _format(path: Path, given: str | None) -> str:
 
 def validate_rows(rows: list[tuple[int, dict]], user) -> tuple[list[tuple[int, dict]], list[str]]:
     """Every row through the API's schema, unit and account checks; errors name the line."""
-    schema, valid, errors, roots = PostCreateSchema(), [], [], {}
+    schema, valid, errors = PostCreateSchema(), [], []
     for number, row in rows:
         row = {k: v for k, v in row.items() if k in COLUMNS and v not in (None, "")}
         try:
             data = schema.load(row)
             unit = intake.resolve_unit(data.get("unit"), user)
-            intake.resolve_account(data.get("account_id"), review_root(unit, roots), user)
+            intake.resolve_account(data.get("account_id"), review_root_id(unit), user)
             valid.append((number, data))
         except ValidationError as error:
             for field, messages in plain(error.messages).items():
@@ -128,13 +128,13 @@ def import_posts(file: Path, username: str, fmt: str | None, dry_run: bool):
 
 def _import(valid: list[tuple[int, dict]], user, filename: str) -> list:
     predictions = _predictions([row["text"] for _, row in valid])
-    posts, cache = [], {}
+    posts = []
     try:
         with click.progressbar(length=len(valid), label="Nhập bài") as bar:
             for (number, row), prediction in zip(valid, predictions, strict=True):
                 try:
                     posts.append(intake.submit(row, user, Channel.IMPORT, prediction=prediction,
-                                               predicted=True, cache=cache))
+                                               predicted=True))
                 except ServiceError as error:
                     raise click.ClickException(
                         f"Dòng {number}: {error.message} Không bài nào được ghi.") from None

@@ -6,6 +6,7 @@ A cluster's *lead* is the post that stands for it in the queue while it is open:
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import and_, func, insert, select, update
 
 from core.extensions import db
@@ -18,21 +19,23 @@ from registry.models import Account
 MAX_CANDIDATES = 50
 
 
-def review_root(unit: Unit, cache: dict | None = None) -> Unit:
+def review_root_id(unit: Unit) -> int:
     """The commune a unit belongs to (itself if it is one); the unit itself above communes.
 
     Clusters never cross this root: a commune's clusters, sizes and decisions stay its own.
+    The answer is remembered per app by unit path (a moved unit gets a new path), which saves
+    a query on every post.
     """
-    if cache is not None and unit.id in cache:
-        return cache[unit.id]
-    from core.services import ancestors
+    roots = current_app.extensions.setdefault("moderation.review_roots", {})
+    root_id = roots.get(unit.path)
+    if root_id is None:
+        from core.services import ancestors
 
-    chain = [*ancestors(unit), unit]
-    communes = [u for u in chain if u.kind == "commune"]
-    root = communes[-1] if communes else unit
-    if cache is not None:
-        cache[unit.id] = root
-    return root
+        chain = [*ancestors(unit), unit]
+        communes = [u for u in chain if u.kind == "commune"]
+        root_id = (communes[-1] if communes else unit).id
+        roots[unit.path] = root_id
+    return root_id
 
 
 def find_cluster(fp: neardup.Fingerprint, keys: list[int]) -> Cluster | None:
@@ -87,7 +90,7 @@ def current_priority(cluster: Cluster, now=None) -> float:
 
 def refresh_lead(cluster: Cluster, lead: Post | None = None) -> None:
     """Recompute the lead's sort key after the cluster's figures or status changed."""
-    lead = lead or lead_of(cluster)
+    lead = lead if lead is not None else lead_of(cluster)
     if lead is not None and cluster.status in OPEN_STATUSES and cluster.queued_at is not None:
         lead.priority_key = priority.key(static_priority(cluster), cluster.queued_at)
 

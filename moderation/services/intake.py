@@ -45,11 +45,12 @@ def resolve_unit(code: str | None, submitter: User) -> Unit:
     return unit
 
 
-def resolve_account(account_id: int | None, root: Unit, submitter: User) -> Account | None:
+def resolve_account(account_id: int | None, root_id: int, submitter: User) -> Account | None:
     """The registry account or group the post was seen in, if it belongs to this commune."""
     if account_id is None:
         return None
     account = db.session.get(Account, account_id)
+    root = db.session.get(Unit, root_id)
     if account is None or not (root.contains(account.unit) or in_scope(submitter, account.unit)):
         raise ServiceError(_("No such account or group in the registry of your commune."),
                            "account_id")
@@ -82,11 +83,11 @@ def apply_prediction(post: Post, prediction: dict | None) -> None:
 
 
 def submit(data: dict, submitter: User, channel: str, images=(), prediction: dict | None = None,
-           predicted: bool = False, cache: dict | None = None) -> Post:
+           predicted: bool = False) -> Post:
     """Take one post in. `prediction` may be given when the caller scored a batch already."""
     unit = resolve_unit(data.get("unit"), submitter)
-    root = clusters.review_root(unit, cache)
-    account = resolve_account(data.get("account_id"), root, submitter)
+    root_id = clusters.review_root_id(unit)
+    account = resolve_account(data.get("account_id"), root_id, submitter)
     if not predicted:
         results = scoring.classify([data["text"]])
         prediction = results[0] if results else None
@@ -94,25 +95,28 @@ def submit(data: dict, submitter: User, channel: str, images=(), prediction: dic
     domain, verdict = check_source(data.get("url"), config["OFFICIAL_SOURCES"],
                                    config["UNRELIABLE_SOURCES"])
     fp = neardup.fingerprint(data["text"])
-    keys = neardup.band_keys(fp, root.id)
-    post = Post(unit=unit, submitted_by=submitter, channel=channel, text=data["text"],
+    keys = neardup.band_keys(fp, root_id)
+    # Ids as well as relationships: join() reads them before the first flush.
+    post = Post(unit=unit, unit_id=unit.id, submitted_by=submitter, channel=channel,
+                account_id=account.id if account else None, text=data["text"],
                 url=data.get("url"), source_domain=domain, source_check=verdict,
                 platform=data.get("platform") or (account.platform if account else None),
                 account=account, author=data.get("author") or "", seen_at=data.get("seen_at"),
                 reporter=data.get("reporter") or "", minhash=fp.to_bytes(),
-                shingle_count=fp.count)
+                shingle_count=fp.count, images=[], label=Label.NEUTRAL, score_harmful=0.0,
+                score_unverified=0.0, score_positive=0.0, explanation=[])
     apply_prediction(post, prediction)
     route = route_for(prediction, config["MODERATION_SAMPLE_RATE"])
     cluster = clusters.find_cluster(fp, keys)
     if cluster is None:
-        cluster = Cluster(root_unit_id=root.id, status=PostStatus.CLEARED, size=0, groups=0,
+        cluster = Cluster(root_unit_id=root_id, status=PostStatus.CLEARED, size=0, groups=0,
                           reach=0, max_harmful=0.0, max_unverified=0.0, max_positive=0.0)
-        db.session.add(cluster)
     post.cluster = cluster
     db.session.add(post)
+    with db.session.no_autoflush:  # cluster and post are written once, complete
+        join(cluster, post, route)
     db.session.flush()
     clusters.store_bands(post, keys)
-    join(cluster, post, route)
     for position, image in enumerate(images):
         image.attach(post, position)
     db.session.flush()
@@ -134,9 +138,14 @@ def join(cluster: Cluster, post: Post, route: str) -> None:
         clusters.refresh_lead(cluster)
     elif route in QUEUE_ROUTES:
         cluster.queued_at = utcnow()
-        clusters.set_status(cluster, PostStatus.PENDING)
         post.status = PostStatus.PENDING
-        clusters.make_lead(cluster, post)
+        if cluster.size == 1:  # a new cluster: this post is all of it
+            cluster.status = PostStatus.PENDING
+            post.queue_unit_id = post.unit_id
+            clusters.refresh_lead(cluster, post)
+        else:
+            clusters.set_status(cluster, PostStatus.PENDING)
+            clusters.make_lead(cluster, post)
     else:
         post.status = PostStatus.CLEARED
 
@@ -147,6 +156,7 @@ def _inherit_decision(cluster: Cluster, post: Post) -> None:
     post.status = cluster.status
     post.route = Route.INHERITED
     post.decided_at = utcnow()
+    db.session.flush()  # the post's id, for the record below
     if decision is not None:
         db.session.add(DecisionPost(decision_id=decision.id, post_id=post.id,
                                     previous_status=decision.previous_status))

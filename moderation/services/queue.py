@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from core.extensions import db
 from core.models import Unit, User, utcnow
@@ -68,8 +68,10 @@ def tab_counts(user: User) -> dict[str, int]:
 
 def page_of(stmt, page: int, per_page: int = PER_PAGE):
     """One page of queue items with their cluster and unit loaded."""
-    stmt = stmt.options(selectinload(Post.cluster).selectinload(Cluster.claimed_by),
-                        selectinload(Post.unit), selectinload(Post.account))
+    # Many-to-one rows come in the page's own query; images in one more.
+    stmt = stmt.options(joinedload(Post.cluster).joinedload(Cluster.claimed_by),
+                        joinedload(Post.unit), joinedload(Post.account),
+                        selectinload(Post.images))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False, max_per_page=100)
 
 
@@ -84,7 +86,7 @@ class Context:
 def context_for(posts: list[Post]) -> Context:
     """Groups per cluster and recent rejections per account, for these items only."""
     context = Context()
-    cluster_ids = {p.cluster_id for p in posts}
+    cluster_ids = {p.cluster_id for p in posts if p.cluster.groups}
     if cluster_ids:
         rows = db.session.execute(
             select(Post.cluster_id, Account).join(Account, Account.id == Post.account_id)

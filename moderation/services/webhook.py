@@ -1,6 +1,18 @@
 """The chat-bot webhook: HMAC-SHA256 over "timestamp.body", a replay window, one use per call.
 
-Headers (see docs/webhook.md for the payload):
+`POST /api/v1/webhooks/chatbot`, body (JSON, UTF-8) — the fields of `POST /api/v1/posts`:
+
+    {"text": "…",                     required, ≤ 10,000 characters
+     "url": "https://…",              optional: link to the post or its source
+     "platform": "zalo",              optional: facebook|zalo|tiktok|youtube|x|instagram|telegram|other
+     "account_id": 12,                optional: the registry group it was seen in
+     "unit": "ban-mat",               optional: default the bot user's unit
+     "author": "…",                   optional: who wrote it
+     "seen_at": "2026-11-24T20:00:00+07:00",
+     "reporter": "Lò Văn A (Zalo)"}   optional: who forwarded it to the bot
+
+Answer: 201 with the post (as `POST /api/v1/posts`), or an error in the API's shape.
+Headers:
 
     X-Caidep-Timestamp: 1764037800                  Unix seconds when the bot sent the call
     X-Caidep-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>
