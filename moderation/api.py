@@ -44,6 +44,17 @@ def api_error(error: ServiceError) -> ApiError:
     return ApiError(status, code, error.message, fields)
 
 
+def committed(action):
+    """Run a service in this request's transaction: commit, or roll back and answer its refusal."""
+    try:
+        result = action()
+    except ServiceError as error:
+        db.session.rollback()
+        raise api_error(error) from None
+    db.session.commit()
+    return result
+
+
 def post_or_404(post_id: int) -> Post:
     """A post the caller may see; 404 otherwise (its existence does not leak)."""
     post = db.session.get(Post, post_id)
@@ -158,12 +169,7 @@ def decorate(post: Post, context: queue.Context) -> None:
 def claim(post_id: int):
     """Claim the post's cluster for 15 minutes."""
     post = reviewable_or_404(post_id)
-    try:
-        cluster = review.claim(post, current_api_user())
-    except ServiceError as error:
-        db.session.rollback()
-        raise api_error(error) from None
-    db.session.commit()
+    cluster = committed(lambda: review.claim(post, current_api_user()))
     return {"claimed_until": as_utc(cluster.claimed_until).isoformat(), "cluster_id": cluster.id}
 
 
@@ -175,14 +181,8 @@ def claim(post_id: int):
 def decide(data, post_id: int):
     """Decide on the post's cluster (approve, reject, mark_false, mark_verified, escalate)."""
     post = reviewable_or_404(post_id)
-    try:
-        decision = review.decide(post, current_api_user(), data["action"], data["reason"],
-                                 data.get("note", ""), data.get("link"))
-    except ServiceError as error:
-        db.session.rollback()
-        raise api_error(error) from None
-    db.session.commit()
-    return decision
+    return committed(lambda: review.decide(post, current_api_user(), data["action"],
+                                           data["reason"], data.get("note", ""), data.get("link")))
 
 
 @blp.route("/decisions/<int:decision_id>/undo", methods=["POST"])
@@ -194,13 +194,7 @@ def undo(decision_id: int):
     if decision is None:
         abort(404)
     reviewable_or_404(decision.post_id)
-    try:
-        reversal = review.undo(decision, current_api_user())
-    except ServiceError as error:
-        db.session.rollback()
-        raise api_error(error) from None
-    db.session.commit()
-    return reversal
+    return committed(lambda: review.undo(decision, current_api_user()))
 
 
 @blp.route("/posts/<int:post_id>/detach", methods=["POST"])
@@ -209,12 +203,7 @@ def undo(decision_id: int):
 def detach(post_id: int):
     """Take a post out of its cluster; it becomes its own queue item."""
     post = reviewable_or_404(post_id)
-    try:
-        review.detach(post, current_api_user())
-    except ServiceError as error:
-        db.session.rollback()
-        raise api_error(error) from None
-    db.session.commit()
+    committed(lambda: review.detach(post, current_api_user()))
     return post
 
 

@@ -29,6 +29,7 @@ from moderation.services import intake, review
 from moderation.services import queue as queues
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+PAGE_STATUS = {"conflict": 409, "forbidden": 403, "not_found": 404}
 
 
 def _units_for_form():
@@ -131,20 +132,26 @@ def post(post_id: int):
     return _render_post(_post_or_404(post_id))[0]
 
 
+def _act(post: Post, action, done: str):
+    """Run one review action in its own transaction; on refusal, the post page says why."""
+    try:
+        action()
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render_post(post, status=PAGE_STATUS.get(error.code, 422))
+    flash(done, "success")
+    return redirect(url_for("moderation.post", post_id=post.id))
+
+
 @bp.route("/posts/<int:post_id>/claim", methods=["POST"])
 @roles_required(Role.REVIEWER)
 def claim(post_id: int):
     """Claim the item for 15 minutes."""
     post = _reviewable_or_404(post_id)
-    try:
-        review.claim(post, current_user)
-        db.session.commit()
-        flash(_("You have claimed this item for 15 minutes."), "success")
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _render_post(post, status=409)
-    return redirect(url_for("moderation.post", post_id=post.id))
+    return _act(post, lambda: review.claim(post, current_user),
+                _("You have claimed this item for 15 minutes."))
 
 
 @bp.route("/posts/<int:post_id>/release", methods=["POST"])
@@ -172,9 +179,8 @@ def decide(post_id: int):
         db.session.commit()
     except ServiceError as error:
         db.session.rollback()
-        status = 409 if error.code == "conflict" else 422
         return _render_post(post, form.values, {error.field or "_schema": [error.message]},
-                            status)
+                            PAGE_STATUS.get(error.code, 422))
     flash(presenters.decided_message(decision), "success")
     return redirect(url_for("moderation.post", post_id=post.id))
 
@@ -187,16 +193,8 @@ def undo(decision_id: int):
     if decision is None:
         abort(404)
     post = _reviewable_or_404(decision.post_id)
-    try:
-        review.undo(decision, current_user)
-        db.session.commit()
-        flash(_("The decision was undone; the item is back in the queue and claimed by you."),
-              "success")
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _render_post(post, status=409 if error.code == "conflict" else 403)
-    return redirect(url_for("moderation.post", post_id=post.id))
+    return _act(post, lambda: review.undo(decision, current_user),
+                _("The decision was undone; the item is back in the queue and claimed by you."))
 
 
 @bp.route("/posts/<int:post_id>/detach", methods=["POST"])
@@ -204,15 +202,8 @@ def undo(decision_id: int):
 def detach(post_id: int):
     """Take this copy out of its cluster."""
     post = _reviewable_or_404(post_id)
-    try:
-        review.detach(post, current_user)
-        db.session.commit()
-        flash(_("The post now stands on its own in the queue."), "success")
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _render_post(post, status=409)
-    return redirect(url_for("moderation.post", post_id=post.id))
+    return _act(post, lambda: review.detach(post, current_user),
+                _("The post now stands on its own in the queue."))
 
 
 @bp.route("/images/<name>")

@@ -301,3 +301,19 @@ def test_page_flow_claim_reject_undo(client, login_as, api_post):
     assert undone.status_code == 302
     assert "đã hoàn tác" in client.get(path).get_data(as_text=True)
     assert _actions("kiemduyet.xa")[-3:] == ["post_claimed", "post_rejected", "decision_undone"]
+
+
+def test_audit_page_filters_cover_moderation_actions(client, token_for, api_post, login_as):
+    post = api_post("dangvien.banmat", HARMFUL).get_json()
+    headers = token_for("kiemduyet.xa")
+    client.post(f"/api/v1/posts/{post['id']}/claim", headers=headers)
+    decision = client.post(f"/api/v1/posts/{post['id']}/decision", headers=headers,
+                           json={"action": "reject", "reason": "scam"}).get_json()
+    client.post(f"/api/v1/decisions/{decision['id']}/undo", headers=headers)
+    login_as("quantri.xa")
+    page = client.get("/audit").get_data(as_text=True)
+    for action in ("post_claimed", "post_rejected", "decision_undone"):
+        assert f'<option value="{action}"' in page
+    only = client.get("/audit?action=decision_undone&actor=kiemduyet.xa&unit=ban-mat")
+    html = only.get_data(as_text=True)
+    assert "Hoàn tác: Từ chối: Lừa đảo" in html and "post_claimed</code>" not in html
