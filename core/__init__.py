@@ -36,9 +36,14 @@ def create_app(config: dict | type | None = None) -> Flask:
     i18n.init_app(app)
     navigation.init_app(app)
 
+    import classifiers.cli
     import core.api
     import core.cli
     import core.views
+    import moderation
+    import moderation.api
+    import moderation.cli
+    import moderation.views
     import registry
     import registry.api
     import registry.cli
@@ -51,6 +56,11 @@ def create_app(config: dict | type | None = None) -> Flask:
     _register_api(registry.api.blp)
     app.cli.add_command(registry.cli.cli)
     registry.init_app(app)
+    app.register_blueprint(moderation.views.bp)
+    _register_api(moderation.api.blp)
+    app.cli.add_command(moderation.cli.cli)
+    app.cli.add_command(classifiers.cli.cli)
+    moderation.init_app(app)
     return app
 
 

@@ -52,7 +52,9 @@ _TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}  # à
 def select_locale() -> str:
     """The language chosen in this session, else the user's, else Vietnamese."""
     languages = current_app.config["LANGUAGES"]
-    chosen = session.get("lang") if has_request_context() else None  # CLI, hooks: Vietnamese
+    if not has_request_context():  # commands and seeders: the default (Vietnamese)
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = session.get("lang")
     if chosen in languages:
         return chosen
     user_locale = getattr(current_user, "locale", None) if current_user else None
