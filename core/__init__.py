@@ -36,15 +36,24 @@ def create_app(config: dict | type | None = None) -> Flask:
     i18n.init_app(app)
     navigation.init_app(app)
 
+    import classifiers.cli
     import core.api
     import core.cli
     import core.views
-    import moderation.models  # noqa: F401 - posts, clusters, decisions
+    import moderation
+    import moderation.api
+    import moderation.cli
+    import moderation.views
     import registry.models  # noqa: F401 - the registry's tables (views and API come with issue 4)
 
     app.register_blueprint(core.views.bp)
     _register_api(core.api.blp)
     core.cli.init_app(app)
+    app.register_blueprint(moderation.views.bp)
+    _register_api(moderation.api.blp)
+    app.cli.add_command(moderation.cli.cli)
+    app.cli.add_command(classifiers.cli.cli)
+    moderation.init_app(app)
     return app
 
 

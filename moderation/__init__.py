@@ -1,0 +1,32 @@
+"""Moderation: intake, near-duplicate clusters, priority, the review queue, claims, decisions."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+
+def _settings() -> dict:
+    """Moderation's settings, from the environment (see README), with safe defaults."""
+    return {
+        # Share of cleared posts sent to the queue anyway, so reviewers keep checking the model.
+        "MODERATION_SAMPLE_RATE": float(os.environ.get("MODERATION_SAMPLE_RATE", "0.02")),
+        # The chat-bot webhook is off until both a secret and the bot's user are set.
+        "MODERATION_WEBHOOK_SECRET": os.environ.get("MODERATION_WEBHOOK_SECRET", ""),
+        "MODERATION_WEBHOOK_USER": os.environ.get("MODERATION_WEBHOOK_USER", ""),
+        "MODERATION_WEBHOOK_WINDOW": int(os.environ.get("MODERATION_WEBHOOK_WINDOW", "300")),
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Settings, template helpers and the hooks other parts of the app call."""
+    from moderation import demo, presenters, scoring
+    from moderation.services import learning
+
+    for key, value in _settings().items():
+        app.config.setdefault(key, value)
+    presenters.init_app(app)
+    app.extensions["caidep.model_version"] = scoring.active_version
+    app.extensions["caidep.review_examples"] = learning.review_examples
+    app.extensions.setdefault("caidep.demo_seeders", []).append(demo.seed)

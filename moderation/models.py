@@ -73,6 +73,7 @@ class Route(enum.StrEnum):
     SAMPLE = "sample"        # not flagged, sent to the queue at random to keep checking the model
     CLEAN = "clean"          # cleared
     INHERITED = "inherited"  # joined a cluster that was already decided
+    UNSCORED = "unscored"    # no model was active: a person looks at it
 
 
 class SourceCheck(enum.StrEnum):

@@ -1,0 +1,247 @@
+"""Moderation's JSON API (SPEC §6): classify, posts, queue, claim, decision, undo, webhook."""
+
+from __future__ import annotations
+
+from flask import abort, request
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from core.errors import ApiError
+from core.extensions import db
+from core.models import Role, as_utc
+from core.permissions import api_auth, current_api_user
+from core.scoping import unit_in_scope_or_404
+from core.services import ServiceError, audit
+from moderation import images, scoring
+from moderation.models import Channel, Decision, Post
+from moderation.schemas import (
+    ClaimOutSchema,
+    ClassifySchema,
+    DecisionOutSchema,
+    DecisionSchema,
+    PostCreateSchema,
+    PostDetailSchema,
+    PostOutSchema,
+    QueueArgsSchema,
+    QueuePageSchema,
+    WebhookSchema,
+)
+from moderation.services import intake, queue, review, webhook
+
+blp = Blueprint("moderation_api", __name__, url_prefix="/api/v1",
+                description="Moderation: classify, submit and review posts")
+
+STATUS_FOR = {"conflict": 409, "forbidden": 403, "not_found": 404}
+
+
+def api_error(error: ServiceError) -> ApiError:
+    """A service's refusal in the API's error shape."""
+    status = STATUS_FOR.get(error.code, 422)
+    fields = {error.field: [error.message]} if error.field else {}
+    code = error.code if error.code != "invalid" else "validation_error"
+    return ApiError(status, code, error.message, fields)
+
+
+def post_or_404(post_id: int) -> Post:
+    """A post the caller may see; 404 otherwise (its existence does not leak)."""
+    post = db.session.get(Post, post_id)
+    if post is None or not review.can_see_post(current_api_user(), post):
+        abort(404)
+    return post
+
+
+def reviewable_or_404(post_id: int) -> Post:
+    """A post whose queue the caller reviews (404 if they may not even see it)."""
+    post = post_or_404(post_id)
+    if not review.can_review(current_api_user(), post):
+        if current_api_user().has_role(Role.REVIEWER):
+            abort(404)
+        raise ApiError(403, "forbidden", _("Only reviewers of this unit can do this."))
+    return post
+
+
+@blp.route("/classify", methods=["POST"])
+@api_auth()
+@blp.arguments(ClassifySchema)
+def classify(data):
+    """Score up to 1,000 texts with the active model (503 when no model is active)."""
+    results = scoring.classify(data["texts"])
+    if results is None:
+        raise ApiError(503, "no_model", _("No classifier model is active. An administrator must "
+                                          "train or activate one (flask classifiers …)."))
+    return {"results": [{key: r[key] for key in ("label", "scores", "explanation",
+                                                   "model_version")} for r in results]}
+
+
+def _submit(data: dict, channel: str, uploads=()) -> Post:
+    try:
+        with images.files_rolled_back():
+            cleaned = images.clean_all(uploads)
+            post = intake.submit(data, current_api_user(), channel, cleaned)
+            db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        raise api_error(error) from None
+    return post
+
+
+@blp.route("/posts", methods=["POST"])
+@api_auth()
+@blp.response(201, PostOutSchema)
+@blp.alt_response(422, description="Invalid input (text, URL, unit, images…)")
+def create_post():
+    """Submit a post: JSON (SPEC §6), or multipart/form-data with the same fields and `images`."""
+    if request.mimetype == "multipart/form-data":
+        raw, uploads = request.form, request.files.getlist("images")
+    else:
+        raw, uploads = request.get_json(silent=True), []
+        if not isinstance(raw, dict):
+            raise ApiError(400, "malformed_json", _("The request body is not valid JSON."))
+    try:
+        data = PostCreateSchema().load(dict(raw.items()) if hasattr(raw, "items") else raw)
+    except ValidationError as error:
+        raise ApiError(422, "validation_error", _("Some fields are not valid."),
+                       error.messages) from None
+    return _submit(data, Channel.API, uploads)
+
+
+@blp.route("/posts/<int:post_id>")
+@api_auth()
+@blp.response(200, PostDetailSchema)
+def get_post(post_id: int):
+    """A post the caller submitted or reviews, with its decisions (newest first)."""
+    post = post_or_404(post_id)
+    post.decisions = sorted(
+        db.session.scalars(db.select(Decision).where(Decision.cluster_id == post.cluster_id)),
+        key=lambda d: d.id, reverse=True)
+    return post
+
+
+@blp.route("/queue")
+@api_auth(Role.REVIEWER)
+@blp.arguments(QueueArgsSchema, location="query")
+@blp.response(200, QueuePageSchema)
+def get_queue(args):
+    """The caller's review queue, highest priority first, 20 a page."""
+    user = current_api_user()
+    within = unit_in_scope_or_404(user, args["unit"]) if args.get("unit") else None
+    stmt = queue.queue_query(user, args["tab"], within, args.get("platform"),
+                             args.get("date_from"), args.get("date_to"), args.get("status"))
+    page = queue.page_of(stmt, args["page"])
+    context = queue.context_for(page.items)
+    for post in page.items:
+        decorate(post, context)
+    return {"items": page.items, "page": page.page, "pages": page.pages,
+            "per_page": page.per_page, "total": page.total}
+
+
+def decorate(post: Post, context: queue.Context) -> None:
+    """Attach what a queue item shows beside the post (groups, history, claim)."""
+    post.groups = [{"id": a.id, "platform": a.platform, "display_name": a.display_name,
+                    "member_count": a.member_count} for a in context.groups.get(post.cluster_id, [])]
+    post.account_rejected_30d = context.rejected.get(post.account_id, 0) \
+        if post.account_id else None
+    cluster = post.cluster
+    live = cluster.claimed_until is not None and as_utc(cluster.claimed_until) > queue.utcnow()
+    post.claimed_by = cluster.claimed_by.username if live and cluster.claimed_by else None
+    post.claimed_until = as_utc(cluster.claimed_until).isoformat() if live else None
+
+
+@blp.route("/posts/<int:post_id>/claim", methods=["POST"])
+@api_auth(Role.REVIEWER)
+@blp.response(200, ClaimOutSchema)
+@blp.alt_response(409, description="Claimed by someone else, or already decided")
+def claim(post_id: int):
+    """Claim the post's cluster for 15 minutes."""
+    post = reviewable_or_404(post_id)
+    try:
+        cluster = review.claim(post, current_api_user())
+    except ServiceError as error:
+        db.session.rollback()
+        raise api_error(error) from None
+    db.session.commit()
+    return {"claimed_until": as_utc(cluster.claimed_until).isoformat(), "cluster_id": cluster.id}
+
+
+@blp.route("/posts/<int:post_id>/decision", methods=["POST"])
+@api_auth(Role.REVIEWER)
+@blp.arguments(DecisionSchema)
+@blp.response(200, DecisionOutSchema)
+@blp.alt_response(409, description="Claimed by someone else, or already decided")
+def decide(data, post_id: int):
+    """Decide on the post's cluster (approve, reject, mark_false, mark_verified, escalate)."""
+    post = reviewable_or_404(post_id)
+    try:
+        decision = review.decide(post, current_api_user(), data["action"], data["reason"],
+                                 data.get("note", ""), data.get("link"))
+    except ServiceError as error:
+        db.session.rollback()
+        raise api_error(error) from None
+    db.session.commit()
+    return decision
+
+
+@blp.route("/decisions/<int:decision_id>/undo", methods=["POST"])
+@api_auth(Role.REVIEWER)
+@blp.response(200, DecisionOutSchema)
+def undo(decision_id: int):
+    """Undo one's own decision within 10 minutes (adds a reversal record)."""
+    decision = db.session.get(Decision, decision_id)
+    if decision is None:
+        abort(404)
+    reviewable_or_404(decision.post_id)
+    try:
+        reversal = review.undo(decision, current_api_user())
+    except ServiceError as error:
+        db.session.rollback()
+        raise api_error(error) from None
+    db.session.commit()
+    return reversal
+
+
+@blp.route("/posts/<int:post_id>/detach", methods=["POST"])
+@api_auth(Role.REVIEWER)
+@blp.response(200, PostOutSchema)
+def detach(post_id: int):
+    """Take a post out of its cluster; it becomes its own queue item."""
+    post = reviewable_or_404(post_id)
+    try:
+        review.detach(post, current_api_user())
+    except ServiceError as error:
+        db.session.rollback()
+        raise api_error(error) from None
+    db.session.commit()
+    return post
+
+
+@blp.route("/webhooks/chatbot", methods=["POST"])
+@blp.response(201, PostOutSchema)
+@blp.doc(security=[])
+def chatbot_webhook():
+    """A chat bot forwards a post (HMAC-signed; see moderation/services/webhook.py)."""
+    user = webhook.bot_user()
+    body = request.get_data(cache=True)
+    digest, sent = webhook.verify(request.headers, body)
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise ApiError(400, "malformed_json", _("The request body is not valid JSON."))
+    try:
+        data = WebhookSchema().load(payload)
+    except ValidationError as error:
+        raise ApiError(422, "validation_error", _("Some fields are not valid."),
+                       error.messages) from None
+    try:
+        post = intake.submit(data, user, Channel.WEBHOOK)
+        webhook.record(digest, sent, post)
+        audit("webhook_received", actor=user, target=post, unit=post.unit,
+              summary=data.get("reporter") or "", channel="chatbot")
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        raise api_error(error) from None
+    except IntegrityError:
+        db.session.rollback()
+        raise ApiError(409, "replayed", _("This webhook call was already received.")) from None
+    return post

@@ -1,0 +1,170 @@
+"""`flask moderation import FILE` and `flask moderation rescore`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from marshmallow import ValidationError
+
+from core.errors import plain
+from core.extensions import db
+from core.services import ServiceError, audit, get_user
+from moderation import scoring
+from moderation.models import Channel, PostStatus
+from moderation.schemas import PostCreateSchema
+from moderation.services import intake, learning
+from moderation.services.clusters import review_root
+
+cli = AppGroup("moderation", help="Kiểm duyệt bài viết: nhập hàng loạt, chấm điểm lại.")
+
+COLUMNS = ("text", "url", "platform", "account_id", "unit", "author", "seen_at")
+SCORE_BATCH = 1000
+
+
+def read_rows(path: Path, fmt: str) -> list[tuple[int, dict]]:
+    """(line number, row) of a CSV (header line, UTF-8, BOM allowed) or JSONL file."""
+    raw = path.read_bytes().decode("utf-8-sig")
+    if fmt == "jsonl":
+        rows = []
+        for number, line in enumerate(raw.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise click.ClickException(
+                    f"Dòng {number}: không phải JSON hợp lệ ({error.msg}).") from None
+            if not isinstance(row, dict):
+                raise click.ClickException(f"Dòng {number}: mỗi dòng phải là một đối tượng JSON.")
+            rows.append((number, row))
+        return rows
+    reader = csv.DictReader(io.StringIO(raw))
+    if not reader.fieldnames or "text" not in reader.fieldnames:
+        raise click.ClickException("Tệp CSV cần dòng tiêu đề có cột 'text' "
+                                   f"(các cột nhận: {', '.join(COLUMNS)}).")
+    return [(reader.line_num, dict(row)) for row in reader]
+
+
+def _format(path: Path, given: str | None) -> str:
+    fmt = given or {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(path.suffix.lower())
+    if fmt is None:
+        raise click.ClickException("Không nhận ra định dạng: dùng tệp .csv hoặc .jsonl, "
+                                   "hoặc chỉ rõ --format.")
+    return fmt
+
+
+def validate_rows(rows: list[tuple[int, dict]], user) -> tuple[list[tuple[int, dict]], list[str]]:
+    """Every row through the API's schema, unit and account checks; errors name the line."""
+    schema, valid, errors, roots = PostCreateSchema(), [], [], {}
+    for number, row in rows:
+        row = {k: v for k, v in row.items() if k in COLUMNS and v not in (None, "")}
+        try:
+            data = schema.load(row)
+            unit = intake.resolve_unit(data.get("unit"), user)
+            intake.resolve_account(data.get("account_id"), review_root(unit, roots), user)
+            valid.append((number, data))
+        except ValidationError as error:
+            for field, messages in plain(error.messages).items():
+                errors.append(f"Dòng {number}: {field}: {' '.join(_flat(messages))}")
+        except ServiceError as error:
+            errors.append(f"Dòng {number}: {error.field}: {error.message}")
+    return valid, errors
+
+
+def _flat(messages) -> list[str]:
+    if isinstance(messages, dict):
+        return [m for value in messages.values() for m in _flat(value)]
+    return list(messages) if isinstance(messages, list) else [str(messages)]
+
+
+def _predictions(texts: list[str]) -> list:
+    """Score in batches with a progress bar; all None when no model is active."""
+    if scoring.active_model() is None:
+        click.echo("Chưa có mô hình phân loại: các bài được đưa vào hàng đợi để người duyệt xem.",
+                   err=True)
+        return [None] * len(texts)
+    out: list = []
+    with click.progressbar(length=len(texts), label="Chấm điểm", file=click.get_text_stream("stderr")
+                           ) as bar:
+        for start in range(0, len(texts), SCORE_BATCH):
+            batch = texts[start:start + SCORE_BATCH]
+            out.extend(scoring.classify(batch))
+            bar.update(len(batch))
+    return out
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--user", "username", required=True,
+              help="Người nhập (tên đăng nhập); đơn vị mặc định của các bài.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None)
+@click.option("--dry-run", is_flag=True, help="Chỉ kiểm tra tệp, không ghi gì.")
+def import_posts(file: Path, username: str, fmt: str | None, dry_run: bool):
+    """Nhập bài từ tệp CSV hoặc JSONL: mọi dòng hợp lệ thì mới ghi (cả tệp, hoặc không gì cả)."""
+    user = get_user(username)
+    if user is None:
+        raise click.ClickException(f"Không có người dùng '{username}'.")
+    rows = read_rows(file, _format(file, fmt))
+    if not rows:
+        raise click.ClickException("Tệp không có dòng nào.")
+    valid, errors = validate_rows(rows, user)
+    if errors:
+        click.echo(f"Tệp có {len(errors)} lỗi, không ghi bài nào:", err=True)
+        for line in errors:
+            click.echo(f"  {line}", err=True)
+        raise SystemExit(1)
+    if dry_run:
+        click.echo(f"Tệp hợp lệ: {len(valid)} bài (chạy thử, chưa ghi).")
+        return
+    posts = _import(valid, user, file.name)
+    queued = sum(p.status == PostStatus.PENDING for p in posts)
+    clusters = len({p.cluster_id for p in posts})
+    click.echo(f"Đã nhập {len(posts)} bài: {queued} vào hàng đợi, {clusters} cụm bài giống nhau.")
+
+
+def _import(valid: list[tuple[int, dict]], user, filename: str) -> list:
+    predictions = _predictions([row["text"] for _, row in valid])
+    posts, cache = [], {}
+    try:
+        with click.progressbar(length=len(valid), label="Nhập bài",
+                               file=click.get_text_stream("stderr")) as bar:
+            for (number, row), prediction in zip(valid, predictions, strict=True):
+                try:
+                    posts.append(intake.submit(row, user, Channel.IMPORT, prediction=prediction,
+                                               predicted=True, cache=cache))
+                except ServiceError as error:
+                    raise click.ClickException(
+                        f"Dòng {number}: {error.message} Không bài nào được ghi.") from None
+                bar.update(1)
+        audit("posts_imported", actor=user, unit=user.unit,
+              summary=f"{filename}: {len(posts)}", file=filename, count=len(posts))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return posts
+
+
+@cli.command("rescore")
+@click.option("--all", "every", is_flag=True,
+              help="Chấm lại mọi bài đang chờ, cả những bài đã chấm bằng mô hình hiện hành.")
+def rescore(every: bool):
+    """Chấm điểm lại các bài đang chờ duyệt bằng mô hình đang kích hoạt."""
+    model = scoring.active_model()
+    if model is None:
+        raise click.ClickException("Chưa có mô hình nào được kích hoạt (flask classifiers activate).")
+    ids = list(db.session.scalars(learning.posts_to_rescore(every)))
+    if not ids:
+        click.echo(f"Không có bài nào cần chấm lại (mô hình {model.version}).")
+        return
+    with click.progressbar(length=len(ids), label="Chấm lại",
+                           file=click.get_text_stream("stderr")) as bar:
+        for start in range(0, len(ids), learning.RESCORE_BATCH * 4):
+            learning.rescore(ids[start:start + learning.RESCORE_BATCH * 4], bar.update)
+            db.session.commit()
+    click.echo(f"Đã chấm lại {len(ids)} bài bằng mô hình {model.version}.")

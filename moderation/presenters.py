@@ -1,0 +1,110 @@
+"""How moderation things read on a page: labels, highlighted words, short messages."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+
+from core.models import as_utc, utcnow
+from moderation.models import Label, PostStatus, Route, SourceCheck
+from moderation.services.clusters import current_priority
+from moderation.services.review import ACTION_LABELS, REASONS
+from registry.models import Platform
+
+LABELS = {Label.HARMFUL: _l("Harmful"), Label.UNVERIFIED: _l("Unverified"),
+          Label.POSITIVE: _l("Positive"), Label.NEUTRAL: _l("Neutral")}
+STATUSES = {PostStatus.PENDING: _l("Waiting for review"), PostStatus.ESCALATED: _l("Escalated"),
+            PostStatus.CLEARED: _l("Cleared"), PostStatus.APPROVED: _l("Approved"),
+            PostStatus.REJECTED: _l("Rejected"), PostStatus.MARKED_FALSE: _l("Marked false"),
+            PostStatus.VERIFIED: _l("Verified")}
+SOURCES = {SourceCheck.OFFICIAL: _l("Official source"),
+           SourceCheck.UNRELIABLE: _l("Known unreliable source"),
+           SourceCheck.UNKNOWN: _l("Source not on any list"), SourceCheck.NONE: _l("No link")}
+ROUTES = {Route.FLAGGED: _l("flagged by the model"), Route.STORY: _l("story candidate"),
+          Route.SAMPLE: _l("random check of a cleared post"), Route.CLEAN: _l("not flagged"),
+          Route.INHERITED: _l("copy of an already decided post"),
+          Route.UNSCORED: _l("no model was active")}
+PLATFORMS = {Platform.FACEBOOK: "Facebook", Platform.ZALO: "Zalo", Platform.TIKTOK: "TikTok",
+             Platform.YOUTUBE: "YouTube", Platform.X: "X", Platform.INSTAGRAM: "Instagram",
+             Platform.TELEGRAM: "Telegram", Platform.OTHER: _l("Other")}
+TONE = {Label.HARMFUL: "bad", Label.UNVERIFIED: "warn", Label.POSITIVE: "ok",
+        SourceCheck.OFFICIAL: "ok", SourceCheck.UNRELIABLE: "bad"}
+HEADS = {"harmful": _l("harmful"), "unverified": _l("unverified"), "positive": _l("positive")}
+
+
+def platform_choices() -> list[tuple[str, str]]:
+    """(code, name) of every platform, for select boxes."""
+    return [(p.value, str(PLATFORMS[p])) for p in Platform]
+
+
+def highlight(text: str, explanation: list[dict] | None, limit: int | None = None) -> Markup:
+    """The text, escaped, with the explanation's spans wrapped in <mark> (overlaps merged).
+
+    With `limit`, the text is cut at that many characters (spans past the cut are dropped).
+    """
+    cut = limit is not None and len(text) > limit
+    text = text[:limit] if cut else text
+    spans = sorted((int(e["start"]), int(e["end"]), e.get("head", ""))
+                   for e in explanation or ()
+                   if isinstance(e, dict) and 0 <= int(e.get("start", -1)) < int(e.get("end", -1))
+                   <= len(text))
+    merged: list[list] = []
+    for start, end, head in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end, head])
+    out, cursor = [], 0
+    for start, end, head in merged:
+        out.append(escape(text[cursor:start]))
+        title = escape(str(HEADS.get(head, head)))
+        out.append(Markup('<mark class="h-{}" title="{}">{}</mark>').format(
+            escape(head), title, escape(text[start:end])))
+        cursor = end
+    out.append(escape(text[cursor:]))
+    if cut:
+        out.append(Markup("…"))
+    return Markup("").join(out)
+
+
+def claim_holder(cluster):
+    """Who holds a live claim on the cluster, or None."""
+    if cluster.claimed_by_id is None or cluster.claimed_until is None:
+        return None
+    return cluster.claimed_by if as_utc(cluster.claimed_until) > utcnow() else None
+
+
+def percent(value: float | None) -> str:
+    """0.873 → "87 %"."""
+    return f"{round((value or 0) * 100)} %"
+
+
+def submitted_message(post) -> str:
+    """What the submitter is told after sending a post."""
+    if post.status in (PostStatus.PENDING, PostStatus.ESCALATED):
+        return _("Thank you. The post was sent to the reviewers (%(label)s).",
+                 label=LABELS.get(post.label, post.label))
+    return _("Thank you. The post was recorded (%(status)s).",
+             status=STATUSES.get(post.status, post.status))
+
+
+def decided_message(decision) -> str:
+    """What the reviewer is told after deciding."""
+    return _("Decision recorded: %(action)s. You can undo it for 10 minutes.",
+             action=ACTION_LABELS[decision.action])
+
+
+def init_app(app: Flask) -> None:
+    """Template helpers for moderation pages."""
+    app.jinja_env.filters["highlight"] = highlight
+    app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["mod_priority"] = current_priority
+    app.jinja_env.filters["mod_utc"] = as_utc
+    app.jinja_env.globals.update(
+        mod_label=lambda v: LABELS.get(v, v), mod_status=lambda v: STATUSES.get(v, v),
+        mod_source=lambda v: SOURCES.get(v, v), mod_route=lambda v: ROUTES.get(v, v),
+        mod_platform=lambda v: PLATFORMS.get(v, v) if v else "", mod_tone=lambda v: TONE.get(v, ""),
+        mod_action=lambda v: ACTION_LABELS.get(v, v), mod_claim=claim_holder,
+        mod_reason=lambda action, reason: REASONS.get(action, {}).get(reason, reason))

@@ -1,0 +1,1 @@
+"""Moderation's logic; services add and flush, views and commands commit."""

@@ -1,0 +1,163 @@
+"""Intake: one post in, in one transaction — classify, check the source, cluster, prioritise, route.
+
+Every channel (page form, API, import, webhook) goes through `submit`. It adds and flushes;
+the caller commits (or rolls back, and nothing is written).
+"""
+
+from __future__ import annotations
+
+import random
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from core.extensions import db
+from core.models import Unit, User, utcnow
+from core.scoping import in_scope
+from core.services import ServiceError, get_unit
+from moderation import neardup, scoring
+from moderation.models import (
+    DECIDED_STATUSES,
+    OPEN_STATUSES,
+    Cluster,
+    Decision,
+    DecisionPost,
+    Label,
+    Post,
+    PostStatus,
+    Route,
+)
+from moderation.services import clusters
+from moderation.sources import check_source
+from registry.models import Account
+
+QUEUE_ROUTES = {Route.FLAGGED, Route.STORY, Route.SAMPLE, Route.UNSCORED}
+
+
+def resolve_unit(code: str | None, submitter: User) -> Unit:
+    """The post's unit: the code given (inside the submitter's subtree) or the submitter's own."""
+    if not code:
+        return submitter.unit
+    unit = get_unit(code)
+    if unit is None or not in_scope(submitter, unit):
+        raise ServiceError(_("Unknown unit, or outside your unit."), "unit")
+    return unit
+
+
+def resolve_account(account_id: int | None, root: Unit, submitter: User) -> Account | None:
+    """The registry account or group the post was seen in, if it belongs to this commune."""
+    if account_id is None:
+        return None
+    account = db.session.get(Account, account_id)
+    if account is None or not (root.contains(account.unit) or in_scope(submitter, account.unit)):
+        raise ServiceError(_("No such account or group in the registry of your commune."),
+                           "account_id")
+    return account
+
+
+def route_for(prediction: dict | None, sample_rate: float, rng=random) -> str:
+    """Flagged or story candidates go to the queue; a random sample of the rest too."""
+    if prediction is None:
+        return Route.UNSCORED
+    label = prediction["label"]
+    if label in (Label.HARMFUL, Label.UNVERIFIED):
+        return Route.FLAGGED
+    if label == Label.POSITIVE:
+        return Route.STORY
+    return Route.SAMPLE if rng.random() < sample_rate else Route.CLEAN
+
+
+def apply_prediction(post: Post, prediction: dict | None) -> None:
+    """Store what the model said (nothing when no model is active: the post stays unscored)."""
+    if prediction is None:
+        return
+    scores = prediction["scores"]
+    post.label = prediction["label"]
+    post.score_harmful = float(scores.get("harmful", 0.0))
+    post.score_unverified = float(scores.get("unverified", 0.0))
+    post.score_positive = float(scores.get("positive", 0.0))
+    post.explanation = prediction.get("explanation") or []
+    post.model_version = prediction.get("model_version")
+
+
+def submit(data: dict, submitter: User, channel: str, images=(), prediction: dict | None = None,
+           predicted: bool = False, cache: dict | None = None) -> Post:
+    """Take one post in. `prediction` may be given when the caller scored a batch already."""
+    unit = resolve_unit(data.get("unit"), submitter)
+    root = clusters.review_root(unit, cache)
+    account = resolve_account(data.get("account_id"), root, submitter)
+    if not predicted:
+        results = scoring.classify([data["text"]])
+        prediction = results[0] if results else None
+    config = current_app.config
+    domain, verdict = check_source(data.get("url"), config["OFFICIAL_SOURCES"],
+                                   config["UNRELIABLE_SOURCES"])
+    fp = neardup.fingerprint(data["text"])
+    keys = neardup.band_keys(fp, root.id)
+    post = Post(unit=unit, submitted_by=submitter, channel=channel, text=data["text"],
+                url=data.get("url"), source_domain=domain, source_check=verdict,
+                platform=data.get("platform") or (account.platform if account else None),
+                account=account, author=data.get("author") or "", seen_at=data.get("seen_at"),
+                reporter=data.get("reporter") or "", minhash=fp.to_bytes(),
+                shingle_count=fp.count)
+    apply_prediction(post, prediction)
+    route = route_for(prediction, config["MODERATION_SAMPLE_RATE"])
+    cluster = clusters.find_cluster(fp, keys)
+    if cluster is None:
+        cluster = Cluster(root_unit_id=root.id, status=PostStatus.CLEARED, size=0, groups=0,
+                          reach=0, max_harmful=0.0, max_unverified=0.0, max_positive=0.0)
+        db.session.add(cluster)
+    post.cluster = cluster
+    db.session.add(post)
+    db.session.flush()
+    clusters.store_bands(post, keys)
+    join(cluster, post, route)
+    for position, image in enumerate(images):
+        image.attach(post, position)
+    db.session.flush()
+    return post
+
+
+def join(cluster: Cluster, post: Post, route: str) -> None:
+    """Count the post in its cluster and give it the cluster's status (opening it if needed)."""
+    cluster.size += 1
+    cluster.max_harmful = max(cluster.max_harmful, post.score_harmful)
+    cluster.max_unverified = max(cluster.max_unverified, post.score_unverified)
+    cluster.max_positive = max(cluster.max_positive, post.score_positive)
+    clusters.count_new_group(cluster, post)
+    post.route = route
+    if cluster.status in DECIDED_STATUSES:
+        _inherit_decision(cluster, post)
+    elif cluster.status in OPEN_STATUSES:
+        post.status = cluster.status
+        clusters.refresh_lead(cluster)
+    elif route in QUEUE_ROUTES:
+        cluster.queued_at = utcnow()
+        clusters.set_status(cluster, PostStatus.PENDING)
+        post.status = PostStatus.PENDING
+        clusters.make_lead(cluster, post)
+    else:
+        post.status = PostStatus.CLEARED
+
+
+def _inherit_decision(cluster: Cluster, post: Post) -> None:
+    """A new copy of an already decided post takes that decision (and an undo covers it)."""
+    decision = effective_decision(cluster.id)
+    post.status = cluster.status
+    post.route = Route.INHERITED
+    post.decided_at = utcnow()
+    if decision is not None:
+        db.session.add(DecisionPost(decision_id=decision.id, post_id=post.id,
+                                    previous_status=decision.previous_status))
+
+
+def effective_decision(cluster_id: int) -> Decision | None:
+    """The cluster's latest decision that has not been undone (None if there is none)."""
+    from moderation.models import Action
+
+    reversed_ids = select(Decision.reverses_id).where(Decision.reverses_id.is_not(None))
+    return db.session.scalar(
+        select(Decision).where(Decision.cluster_id == cluster_id, Decision.action != Action.UNDO,
+                               Decision.id.not_in(reversed_ids))
+        .order_by(Decision.id.desc()).limit(1))

@@ -1,0 +1,102 @@
+"""The review queue: lead posts of open clusters, scoped to the reviewer's subtree, by priority.
+
+Listing is one range over `posts.priority_key` (only lead rows have one) through an index;
+everything shown beside an item (groups reached, the account's history) is fetched for the
+page's items only, in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from core.extensions import db
+from core.models import Unit, User, utcnow
+from core.scoping import scoped, subtree_ids
+from core.services import _vn_day_start
+from moderation.models import Cluster, Label, Post, PostStatus
+from registry.models import Account
+
+TABS = ("harmful", "unverified", "positive", "all")
+STATUS_FILTERS = ("open", "pending", "escalated", "claimed", "unclaimed")
+HISTORY_DAYS = 30
+PER_PAGE = 20
+
+
+def queue_query(user: User, tab: str = "all", unit: Unit | None = None,
+                platform: str | None = None, date_from=None, date_to=None,
+                status: str | None = None):
+    """The queue's statement: scoped, filtered, highest priority first."""
+    stmt = scoped(select(Post).where(Post.priority_key.is_not(None)), Post.queue_unit_id, user)
+    if tab in (Label.HARMFUL, Label.UNVERIFIED, Label.POSITIVE):
+        stmt = stmt.where(Post.label == tab)
+    if unit is not None:
+        stmt = stmt.where(Post.unit_id.in_(subtree_ids(unit)))
+    if platform:
+        stmt = stmt.where(Post.platform == platform)
+    if date_from:
+        stmt = stmt.where(Post.created_at >= _vn_day_start(date_from))
+    if date_to:
+        stmt = stmt.where(Post.created_at < _vn_day_start(date_to + timedelta(days=1)))
+    stmt = _status_filter(stmt, status)
+    return stmt.order_by(Post.priority_key.desc(), Post.id.desc())
+
+
+def _status_filter(stmt, status: str | None):
+    now = utcnow()
+    if status in (PostStatus.PENDING, PostStatus.ESCALATED):
+        return stmt.where(Post.status == status)
+    claimed = select(Cluster.id).where(Cluster.claimed_until > now)
+    if status == "claimed":
+        return stmt.where(Post.cluster_id.in_(claimed))
+    if status == "unclaimed":
+        return stmt.where(Post.cluster_id.not_in(claimed))
+    return stmt
+
+
+def tab_counts(user: User) -> dict[str, int]:
+    """How many items each tab holds (one grouped query)."""
+    stmt = scoped(select(Post.label, func.count()).where(Post.priority_key.is_not(None)),
+                  Post.queue_unit_id, user).group_by(Post.label)
+    counts = dict(db.session.execute(stmt).all())
+    return {"harmful": counts.get("harmful", 0), "unverified": counts.get("unverified", 0),
+            "positive": counts.get("positive", 0), "all": sum(counts.values())}
+
+
+def page_of(stmt, page: int, per_page: int = PER_PAGE):
+    """One page of queue items with their cluster and unit loaded."""
+    stmt = stmt.options(selectinload(Post.cluster).selectinload(Cluster.claimed_by),
+                        selectinload(Post.unit), selectinload(Post.account))
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False, max_per_page=100)
+
+
+@dataclass
+class Context:
+    """What the queue shows beside each item: groups reached and the account's history."""
+
+    groups: dict[int, list[Account]] = field(default_factory=dict)
+    rejected: dict[int, int] = field(default_factory=dict)
+
+
+def context_for(posts: list[Post]) -> Context:
+    """Groups per cluster and recent rejections per account, for these items only."""
+    context = Context()
+    cluster_ids = {p.cluster_id for p in posts}
+    if cluster_ids:
+        rows = db.session.execute(
+            select(Post.cluster_id, Account).join(Account, Account.id == Post.account_id)
+            .where(Post.cluster_id.in_(cluster_ids)).distinct()).all()
+        for cluster_id, account in rows:
+            context.groups.setdefault(cluster_id, []).append(account)
+    account_ids = {p.account_id for p in posts if p.account_id}
+    if account_ids:
+        since = utcnow() - timedelta(days=HISTORY_DAYS)
+        rows = db.session.execute(
+            select(Post.account_id, func.count()).where(
+                Post.account_id.in_(account_ids), Post.status == PostStatus.REJECTED,
+                Post.decided_at >= since).group_by(Post.account_id)).all()
+        context.rejected = dict(rows)
+    return context

@@ -1,0 +1,230 @@
+"""Moderation pages: submit a post, my posts, the review queue, a post with its decisions."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from core.extensions import db
+from core.forms import load_form
+from core.models import Role, Unit, utcnow
+from core.permissions import login_required, roles_required
+from core.scoping import scoped, unit_in_scope_or_404
+from core.services import ServiceError
+from moderation import images, presenters
+from moderation.models import Channel, Decision, Post, PostImage
+from moderation.schemas import DecisionSchema, PostCreateSchema, QueueArgsSchema
+from moderation.services import intake, review
+from moderation.services import queue as queues
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+
+
+def _units_for_form():
+    """The units a user may file a post under (their subtree), in tree order."""
+    stmt = scoped(select(Unit), Unit.id, current_user).order_by(Unit.path)
+    return [(u.code, ("— " * (u.depth - current_user.unit.depth)) + u.name)
+            for u in db.session.scalars(stmt)]
+
+
+def _render_submit(form=None, errors=None, status=200):
+    return render_template("moderation/submit.html", form=form or {}, errors=errors or {},
+                           units=_units_for_form(), platforms=presenters.platform_choices()
+                           ), status
+
+
+@bp.route("/submit", methods=["GET", "POST"])
+@login_required
+def submit():
+    """"Gửi bài kiểm tra": the page form (text, link, where it was seen, up to 4 images)."""
+    if request.method == "GET":
+        return _render_submit({"unit": current_user.unit.code})
+    form = load_form(PostCreateSchema())
+    if not form.ok:
+        return _render_submit(form.values, form.errors, 422)
+    try:
+        with images.files_rolled_back():
+            cleaned = images.clean_all(request.files.getlist("images"))
+            post = intake.submit(form.data, current_user, Channel.FORM, cleaned)
+            db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        return _render_submit(form.values, {error.field or "_schema": [error.message]}, 422)
+    flash(presenters.submitted_message(post), "success")
+    return redirect(url_for("moderation.post", post_id=post.id))
+
+
+@bp.route("/mine")
+@login_required
+def mine():
+    """The posts I submitted, newest first."""
+    stmt = (select(Post).where(Post.submitted_by_id == current_user.id)
+            .order_by(Post.created_at.desc(), Post.id.desc()))
+    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=20,
+                       error_out=False)
+    return render_template("moderation/mine.html", page=page)
+
+
+@bp.route("/queue")
+@roles_required(Role.REVIEWER)
+def queue():
+    """The review queue, phone first: tabs, filters, items by priority."""
+    form = load_form(QueueArgsSchema(), request.args)
+    args = form.data if form.ok else QueueArgsSchema().load({})
+    within = unit_in_scope_or_404(current_user, args["unit"]) if args.get("unit") else None
+    stmt = queues.queue_query(current_user, args["tab"], within, args.get("platform"),
+                             args.get("date_from"), args.get("date_to"), args.get("status"))
+    page = queues.page_of(stmt, args["page"])
+    context = queues.context_for(page.items)
+    query = {k: v for k, v in form.values.items() if v and k not in ("page", "tab")}
+    return render_template(
+        "moderation/queue.html", page=page, context=context, tab=args["tab"],
+        counts=queues.tab_counts(current_user), form=form.values, errors=form.errors,
+        query=query, units=_units_for_form(), platforms=presenters.platform_choices(),
+        now=utcnow())
+
+
+def _post_or_404(post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None or not review.can_see_post(current_user, post):
+        abort(404)
+    return post
+
+
+def _reviewable_or_404(post_id: int) -> Post:
+    post = _post_or_404(post_id)
+    if not review.can_review(current_user, post):
+        abort(404 if current_user.has_role(Role.REVIEWER) else 403)
+    return post
+
+
+def _render_post(post: Post, form=None, errors=None, status=200):
+    decisions = db.session.scalars(select(Decision).where(Decision.cluster_id == post.cluster_id)
+                                   .order_by(Decision.id.desc())).all()
+    undone = {d.reverses_id for d in decisions if d.reverses_id}
+    context = queues.context_for([post])
+    copies = db.session.scalars(select(Post).where(Post.cluster_id == post.cluster_id,
+                                                   Post.id != post.id)
+                                .order_by(Post.created_at.desc()).limit(20)).all()
+    return render_template(
+        "moderation/post.html", post=post, decisions=decisions, undone=undone, context=context,
+        copies=[c for c in copies if review.can_see_post(current_user, c)],
+        can_review=review.can_review(current_user, post), form=form or {}, errors=errors or {},
+        reasons=review.REASONS, now=utcnow()), status
+
+
+@bp.route("/posts/<int:post_id>")
+@login_required
+def post(post_id: int):
+    """One post: text with highlighted words, scores, source, cluster, decisions and actions."""
+    return _render_post(_post_or_404(post_id))[0]
+
+
+@bp.route("/posts/<int:post_id>/claim", methods=["POST"])
+@roles_required(Role.REVIEWER)
+def claim(post_id: int):
+    """Claim the item for 15 minutes."""
+    post = _reviewable_or_404(post_id)
+    try:
+        review.claim(post, current_user)
+        db.session.commit()
+        flash(_("You have claimed this item for 15 minutes."), "success")
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render_post(post, status=409)
+    return redirect(url_for("moderation.post", post_id=post.id))
+
+
+@bp.route("/posts/<int:post_id>/release", methods=["POST"])
+@roles_required(Role.REVIEWER)
+def release(post_id: int):
+    """Give the claim back."""
+    post = _reviewable_or_404(post_id)
+    review.release(post, current_user)
+    db.session.commit()
+    flash(_("Claim released."), "info")
+    return redirect(url_for("moderation.queue"))
+
+
+@bp.route("/posts/<int:post_id>/decide", methods=["POST"])
+@roles_required(Role.REVIEWER)
+def decide(post_id: int):
+    """Record a decision on the item's whole cluster."""
+    post = _reviewable_or_404(post_id)
+    form = load_form(DecisionSchema())
+    if not form.ok:
+        return _render_post(post, form.values, form.errors, 422)
+    try:
+        decision = review.decide(post, current_user, form.data["action"], form.data["reason"],
+                                 form.data.get("note", ""), form.data.get("link"))
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        status = 409 if error.code == "conflict" else 422
+        return _render_post(post, form.values, {error.field or "_schema": [error.message]},
+                            status)
+    flash(presenters.decided_message(decision), "success")
+    return redirect(url_for("moderation.post", post_id=post.id))
+
+
+@bp.route("/decisions/<int:decision_id>/undo", methods=["POST"])
+@roles_required(Role.REVIEWER)
+def undo(decision_id: int):
+    """Undo one's own decision (within 10 minutes)."""
+    decision = db.session.get(Decision, decision_id)
+    if decision is None:
+        abort(404)
+    post = _reviewable_or_404(decision.post_id)
+    try:
+        review.undo(decision, current_user)
+        db.session.commit()
+        flash(_("The decision was undone; the item is back in the queue and claimed by you."),
+              "success")
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render_post(post, status=409 if error.code == "conflict" else 403)
+    return redirect(url_for("moderation.post", post_id=post.id))
+
+
+@bp.route("/posts/<int:post_id>/detach", methods=["POST"])
+@roles_required(Role.REVIEWER)
+def detach(post_id: int):
+    """Take this copy out of its cluster."""
+    post = _reviewable_or_404(post_id)
+    try:
+        review.detach(post, current_user)
+        db.session.commit()
+        flash(_("The post now stands on its own in the queue."), "success")
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render_post(post, status=409)
+    return redirect(url_for("moderation.post", post_id=post.id))
+
+
+@bp.route("/images/<name>")
+@login_required
+def image(name: str):
+    """An attached image, only for those who may see its post."""
+    row = db.session.scalar(select(PostImage).where(PostImage.filename == name))
+    if row is None or not review.can_see_post(current_user, row.post):
+        abort(404)
+    response = send_file(images.upload_path(row.filename), mimetype=row.content_type,
+                         max_age=0, conditional=True)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
