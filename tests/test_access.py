@@ -31,6 +31,23 @@ PAGES = [
                                "kiemduyet.xa": 403, "quantri.xa": 200, "kiemduyet.namlanh": 403,
                                "admin": 200}),
     ("/healthz", {ANON: 200, **ALL_USERS}),
+    # Curated feed: public pages and feeds for everyone, drafting pages for reviewers in scope.
+    ("/stories", {ANON: 200, **ALL_USERS}),
+    ("/stories/tag/van-hoa", {ANON: 200, **ALL_USERS}),
+    ("/units/muong-leo/stories", {ANON: 200, **ALL_USERS}),
+    ("{public_story}", {ANON: 200, **ALL_USERS}),
+    ("{draft_story}", {ANON: 404, **{a: 404 for a in ALL_USERS}, "kiemduyet.xa": 200,
+                       "admin": 200}),
+    ("/feed.atom", {ANON: 200, **ALL_USERS}),
+    ("/feed.rss", {ANON: 200, **ALL_USERS}),
+    ("/feed.json", {ANON: 200, **ALL_USERS}),
+    ("/units/muong-leo/feed.atom", {ANON: 200, **ALL_USERS}),
+    ("/stories/manage", {ANON: 302, **{a: 403 for a in ALL_USERS}, "kiemduyet.xa": 200,
+                         "kiemduyet.namlanh": 200, "admin": 200}),
+    ("{draft_story_edit}", {ANON: 302, **{a: 403 for a in ALL_USERS}, "kiemduyet.xa": 200,
+                            "kiemduyet.namlanh": 404, "admin": 200}),
+    ("{draft_story_post_new}", {ANON: 302, **{a: 403 for a in ALL_USERS}, "kiemduyet.xa": 302,
+                                "kiemduyet.namlanh": 404, "admin": 302}),
 ]
 
 # API routes answer 401 without a token.
@@ -41,7 +58,25 @@ API = [
     ("/api/v1/units/nam-lanh", {ANON: 401, **{a: 404 for a in ALL_USERS},
                                 "kiemduyet.namlanh": 200, "admin": 200}),
     ("/api/v1/openapi.json", {ANON: 200, **ALL_USERS}),
+    ("{draft_story_api}", {ANON: 401, **{a: 403 for a in ALL_USERS}, "kiemduyet.xa": 200,
+                           "kiemduyet.namlanh": 404, "admin": 200}),
 ]
+
+
+def _demo_paths() -> dict:
+    """Paths of demo objects whose ids differ between databases, for the {…} rows above."""
+    from tests.feed.factories import demo_story
+
+    public, draft = demo_story(True), demo_story(False)
+    return {"public_story": f"/stories/{public.id}-{public.slug}",
+            "draft_story": f"/stories/{draft.id}-{draft.slug}",
+            "draft_story_edit": f"/stories/{draft.id}/edit",
+            "draft_story_post_new": f"/stories/new?post_id={draft.post_id}",
+            "draft_story_api": f"/api/v1/stories/{draft.id}"}
+
+
+def _resolve(path: str) -> str:
+    return path.format(**_demo_paths()) if path.startswith("{") else path
 
 
 def _cases(table):
@@ -54,7 +89,7 @@ def _cases(table):
 def test_pages(client, demo, login_as, path, actor, status):
     if actor != ANON:
         login_as(actor)
-    response = client.get(path)
+    response = client.get(_resolve(path))
     assert response.status_code == status, response.get_data(as_text=True)[:300]
     if status == 302 and actor == ANON:
         assert "/login" in response.headers["Location"]
@@ -63,7 +98,7 @@ def test_pages(client, demo, login_as, path, actor, status):
 @pytest.mark.parametrize(("path", "actor", "status"), list(_cases(API)))
 def test_api(client, demo, token_for, path, actor, status):
     headers = token_for(actor) if actor != ANON else {}
-    response = client.get(path, headers=headers)
+    response = client.get(_resolve(path), headers=headers)
     assert response.status_code == status, response.get_data(as_text=True)[:300]
     if status >= 400:
         body = response.get_json()
