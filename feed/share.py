@@ -12,8 +12,6 @@ from feed import text
 from feed.models import Story
 
 PACK_SUMMARY_MAX = 160  # about two lines on a phone in a Zalo message
-FACEBOOK_SHARE = "https://www.facebook.com/sharer/sharer.php?u={url}"
-ZALO_SHARE = "https://sp.zalo.me/share?url={url}"
 
 
 def share_pack(story: Story, url: str) -> str:
@@ -23,13 +21,11 @@ def share_pack(story: Story, url: str) -> str:
 
 
 def share_links(url: str) -> dict[str, str]:
-    """Links that open Zalo's and Facebook's share dialogs for `url` (override in config)."""
+    """Links that open Zalo's and Facebook's share dialogs for `url` (set in feed.init_app)."""
     config = current_app.config
     quoted = quote(url, safe="")
-    return {
-        "zalo": config.get("FEED_ZALO_SHARE_URL", ZALO_SHARE).format(url=quoted),
-        "facebook": config.get("FEED_FACEBOOK_SHARE_URL", FACEBOOK_SHARE).format(url=quoted),
-    }
+    return {"zalo": config["FEED_ZALO_SHARE_URL"].format(url=quoted),
+            "facebook": config["FEED_FACEBOOK_SHARE_URL"].format(url=quoted)}
 
 
 def qr_svg(url: str, title: str = "") -> Markup:

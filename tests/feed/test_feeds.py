@@ -134,3 +134,19 @@ def test_unit_feeds_cover_the_subtree_only(client, demo):
 def test_feeds_are_vietnamese_whatever_the_visitor_chose(client, demo):
     client.get("/lang/en")
     assert client.get("/feed.json").get_json()["title"] == "Câu chuyện đẹp — Cái Đẹp"
+
+
+def test_control_characters_in_a_post_do_not_break_the_feeds(client, demo):
+    make_story(make_post("Tin vui\x0b có ký tự lạ\x00. Câu hai."))
+    for path in ("/feed.atom", "/feed.rss"):
+        _, parsed = _parse(client, path)
+        assert parsed.bozo == 0
+        assert parsed.entries[0].title == "Tin vui có ký tự lạ"
+
+
+def test_tag_authority_can_be_fixed_whatever_the_host(app, client, demo):
+    app.config["FEED_TAG_AUTHORITY"] = "caidep.sonla.example"
+    story = make_story()
+    item = client.get("/feed.json", base_url="http://10.0.0.5:8000").get_json()["items"][0]
+    assert item["id"] == f"tag:caidep.sonla.example,2026:story/{story.id}"
+    assert item["url"].startswith("http://10.0.0.5:8000/stories/")
