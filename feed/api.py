@@ -63,18 +63,22 @@ def get_story(story_id: int):
     return _story_or_404(story_id)
 
 
+def _change_state(story_id: int, action) -> Story:
+    story = _story_or_404(story_id)
+    try:
+        action(story, current_api_user())
+    except ServiceError as error:
+        _fail(error)
+    db.session.commit()
+    return story
+
+
 @blp.route("/stories/<int:story_id>/publish", methods=["POST"])
 @api_auth(Role.REVIEWER)
 @blp.response(200, StoryStateSchema)
 def publish_story(story_id: int):
     """Publish a draft (or a withdrawn story again); 409 if already published."""
-    story = _story_or_404(story_id)
-    try:
-        services.publish(story, current_api_user())
-    except ServiceError as error:
-        _fail(error)
-    db.session.commit()
-    return story
+    return _change_state(story_id, services.publish)
 
 
 @blp.route("/stories/<int:story_id>/withdraw", methods=["POST"])
@@ -82,10 +86,4 @@ def publish_story(story_id: int):
 @blp.response(200, StoryStateSchema)
 def withdraw_story(story_id: int):
     """Withdraw a published story from the pages and feeds; 409 if it is not published."""
-    story = _story_or_404(story_id)
-    try:
-        services.withdraw(story, current_api_user())
-    except ServiceError as error:
-        _fail(error)
-    db.session.commit()
-    return story
+    return _change_state(story_id, services.withdraw)

@@ -141,3 +141,14 @@ def test_openapi_documents_the_story_routes(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert {"/api/v1/stories", "/api/v1/stories/{story_id}/publish",
             "/api/v1/stories/{story_id}/withdraw"} <= set(paths)
+
+
+def test_undone_approval_can_withdraw_the_published_story(client, demo):
+    from core.services import get_user
+    from feed import services
+
+    story = make_story()
+    services.withdraw_for_post(story.post, get_user("kiemduyet.xa"), "duyệt lại")
+    db.session.commit()
+    assert db.session.get(Story, story.id).status == "withdrawn"
+    assert services.withdraw_for_post(story.post, None).status == "withdrawn"  # no-op twice
