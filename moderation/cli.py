@@ -89,8 +89,7 @@ def _predictions(texts: list[str]) -> list:
                    err=True)
         return [None] * len(texts)
     out: list = []
-    with click.progressbar(length=len(texts), label="Chấm điểm", file=click.get_text_stream("stderr")
-                           ) as bar:
+    with click.progressbar(length=len(texts), label="Chấm điểm") as bar:
         for start in range(0, len(texts), SCORE_BATCH):
             batch = texts[start:start + SCORE_BATCH]
             out.extend(scoring.classify(batch))
@@ -131,8 +130,7 @@ def _import(valid: list[tuple[int, dict]], user, filename: str) -> list:
     predictions = _predictions([row["text"] for _, row in valid])
     posts, cache = [], {}
     try:
-        with click.progressbar(length=len(valid), label="Nhập bài",
-                               file=click.get_text_stream("stderr")) as bar:
+        with click.progressbar(length=len(valid), label="Nhập bài") as bar:
             for (number, row), prediction in zip(valid, predictions, strict=True):
                 try:
                     posts.append(intake.submit(row, user, Channel.IMPORT, prediction=prediction,
@@ -162,8 +160,7 @@ def rescore(every: bool):
     if not ids:
         click.echo(f"Không có bài nào cần chấm lại (mô hình {model.version}).")
         return
-    with click.progressbar(length=len(ids), label="Chấm lại",
-                           file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=len(ids), label="Chấm lại") as bar:
         for start in range(0, len(ids), learning.RESCORE_BATCH * 4):
             learning.rescore(ids[start:start + learning.RESCORE_BATCH * 4], bar.update)
             db.session.commit()

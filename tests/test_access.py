@@ -14,6 +14,12 @@ ACTORS = [ANON, "dangvien.banmat", "bithu.banmat", "kiemduyet.xa", "quantri.xa",
           "kiemduyet.namlanh", "admin"]
 
 ALL_USERS = {actor: 200 for actor in ACTORS if actor != ANON}
+# Only reviewers have a queue; members and unit admins are refused (403).
+REVIEWERS = {**{actor: 403 for actor in ALL_USERS}, "kiemduyet.xa": 200,
+             "kiemduyet.namlanh": 200, "admin": 200}
+# A member's post: its submitter and the reviewers of its commune see it; nobody else (404).
+OWN_POST = {**{actor: 404 for actor in ALL_USERS}, "dangvien.banmat": 200, "kiemduyet.xa": 200,
+            "admin": 200}
 
 # (path, {actor: expected status}); pages answer 302 to the login page for anonymous visitors.
 PAGES = [
@@ -31,6 +37,14 @@ PAGES = [
                                "kiemduyet.xa": 403, "quantri.xa": 200, "kiemduyet.namlanh": 403,
                                "admin": 200}),
     ("/healthz", {ANON: 200, **ALL_USERS}),
+    # Moderation. Post 1 is the demo's first post: submitted by dangvien.banmat in Bản Mạt.
+    ("/moderation/submit", {ANON: 302, **ALL_USERS}),
+    ("/moderation/mine", {ANON: 302, **ALL_USERS}),
+    ("/moderation/queue", {ANON: 302, **REVIEWERS}),
+    ("/moderation/queue?unit=nam-lanh", {ANON: 302, **REVIEWERS, "kiemduyet.xa": 404}),
+    ("/moderation/posts/1", {ANON: 302, **OWN_POST}),
+    ("/moderation/posts/999999", {ANON: 302, **{a: 404 for a in ALL_USERS}}),
+    ("/moderation/images/no-such-image.jpg", {ANON: 302, **{a: 404 for a in ALL_USERS}}),
     # Curated feed: public pages and feeds for everyone, drafting pages for reviewers in scope.
     ("/stories", {ANON: 200, **ALL_USERS}),
     ("/stories/tag/van-hoa", {ANON: 200, **ALL_USERS}),
@@ -58,6 +72,10 @@ API = [
     ("/api/v1/units/nam-lanh", {ANON: 401, **{a: 404 for a in ALL_USERS},
                                 "kiemduyet.namlanh": 200, "admin": 200}),
     ("/api/v1/openapi.json", {ANON: 200, **ALL_USERS}),
+    ("/api/v1/queue", {ANON: 401, **REVIEWERS}),
+    ("/api/v1/queue?unit=muong-leo", {ANON: 401, **REVIEWERS, "kiemduyet.namlanh": 404}),
+    ("/api/v1/posts/1", {ANON: 401, **OWN_POST}),
+    ("/api/v1/posts/999999", {ANON: 401, **{a: 404 for a in ALL_USERS}}),
     ("{draft_story_api}", {ANON: 401, **{a: 403 for a in ALL_USERS}, "kiemduyet.xa": 200,
                            "kiemduyet.namlanh": 404, "admin": 200}),
 ]

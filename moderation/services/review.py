@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, literal, or_, select, update
@@ -32,6 +33,7 @@ from moderation.services import clusters
 from moderation.services.intake import effective_decision
 
 CLAIM_FOR = timedelta(minutes=15)
+VN_OFFSET = timedelta(hours=7)
 UNDO_WITHIN = timedelta(minutes=10)
 
 # Each action's reason codes (a reason is always required; escalation also needs a note).
@@ -54,9 +56,6 @@ ACTION_LABELS = {
     Action.MARK_FALSE: _l("Mark false"), Action.MARK_VERIFIED: _l("Mark verified"),
     Action.ESCALATE: _l("Escalate"), Action.UNDO: _l("Undo"),
 }
-AUDIT_WORDS = {Action.APPROVE: "Thông qua", Action.REJECT: "Từ chối",
-               Action.MARK_FALSE: "Đánh dấu sai sự thật", Action.MARK_VERIFIED: "Xác nhận đúng",
-               Action.ESCALATE: "Chuyển cấp trên"}
 RESULT = {Action.APPROVE: PostStatus.APPROVED, Action.REJECT: PostStatus.REJECTED,
           Action.MARK_FALSE: PostStatus.MARKED_FALSE, Action.MARK_VERIFIED: PostStatus.VERIFIED}
 AUDIT_ACTIONS = {Action.APPROVE: "post_approved", Action.REJECT: "post_rejected",
@@ -109,8 +108,8 @@ def claim(post: Post, user: User) -> Cluster:
     db.session.refresh(cluster)
     until = as_utc(cluster.claimed_until)
     audit("post_claimed", actor=user, target=post, unit=post.unit,
-          summary=f"Nhận xử lý đến {until:%H:%M} UTC", cluster_id=cluster.id,
-          claimed_until=until.isoformat())
+          summary=f"Nhận xử lý đến {until + VN_OFFSET:%H:%M} (giờ Việt Nam)",
+          cluster_id=cluster.id, claimed_until=until.isoformat())
     return cluster
 
 
@@ -170,7 +169,8 @@ def _check_reason(action: str, reason: str | None, note: str, link: str | None) 
 
 def _decision_summary(action: str, reason: str) -> str:
     """A line for the audit log; stored, so written in Vietnamese (the product's language)."""
-    return f"{AUDIT_WORDS[action]}: {reason}"
+    with force_locale("vi"):
+        return f"{ACTION_LABELS[action]}: {REASONS[action].get(reason, reason)}"
 
 
 def _record_applied(decision: Decision, cluster_id: int) -> None:

@@ -1,0 +1,81 @@
+"""A reviewer on a phone: the queue, a harmful post with its words highlighted, claim, reject with
+a reason, undo — and the commune's admin finds all three in the audit log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from classifiers import ModelStore, train_recipe
+from core.extensions import db
+from core.services import get_user
+from moderation.models import Channel
+from moderation.services import intake
+
+pytestmark = pytest.mark.browser
+
+TOY = Path(__file__).resolve().parents[1] / "moderation" / "data" / "toy.toml"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+TEXT = ("Thằng trưởng bản Nà Lan ngu như bò, ăn tiền hỗ trợ của dân. "
+        "Tối nay kéo đến đập phá nhà nó cho biết tay.")
+
+
+@pytest.fixture(scope="module")
+def harmful_post(live_app, tmp_path_factory):
+    """The toy model made active in the live app, and a harmful post submitted by a member."""
+    store = ModelStore(tmp_path_factory.mktemp("browser-models"))
+    store.activate(store.save(train_recipe(TOY, None)))
+    live_app.config["CAIDEP_MODELS_DIR"] = str(store.models_dir)
+    with live_app.app_context():
+        post = intake.submit({"text": TEXT, "platform": "zalo"}, get_user("dangvien.banmat"),
+                             Channel.FORM)
+        db.session.commit()
+        assert post.label == "harmful" and post.explanation
+        return post.id
+
+
+def _shot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"moderation-{name}.png"), full_page=True)
+
+
+def test_reviewer_claims_rejects_and_undoes_on_a_phone(page, login, harmful_post):
+    login("kiemduyet.xa")
+    page.click("header.site nav >> text=Hàng đợi duyệt")
+    page.click("nav.tabs >> text=Xấu độc")
+    card = page.locator(f"#item-{harmful_post}")
+    card.wait_for()
+    marks = card.locator("p.post-text mark")
+    assert marks.count() >= 1
+    assert "ngu" in " ".join(marks.all_inner_texts())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _shot(page, "queue")
+
+    card.locator("button", has_text="Nhận xử lý").click()
+    page.wait_for_url(f"**/moderation/posts/{harmful_post}")
+    assert "Bạn đã nhận xử lý mục này trong 15 phút." in page.locator("main").inner_text()
+
+    reject = page.locator("details.d-reject")
+    reject.locator("summary").click()
+    reject.locator("label.radio", has_text="Kích động").click()
+    reject.locator("textarea[name=note]").fill("Kích động đập phá.")
+    _shot(page, "decide")
+    reject.locator("button[type=submit]").click()
+    main = page.locator("main")
+    assert "Đã ghi quyết định: Từ chối." in main.inner_text()
+    assert "Đã từ chối" in main.inner_text()
+
+    page.click("button.undo")
+    assert "Đã hoàn tác quyết định" in main.inner_text()
+    assert "Chờ duyệt" in main.inner_text()
+    _shot(page, "undone")
+
+    page.click("text=Đăng xuất")
+    login("quantri.xa")
+    page.goto("/audit?actor=kiemduyet.xa")
+    log = page.locator("ol.audit").inner_text()
+    for action in ("post_claimed", "post_rejected", "decision_undone"):
+        assert action in log
+    assert "Từ chối: Kích động" in log and "Hoàn tác: Từ chối: Kích động" in log
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
