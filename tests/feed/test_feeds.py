@@ -137,7 +137,7 @@ def test_feeds_are_vietnamese_whatever_the_visitor_chose(client, demo):
 
 
 def test_control_characters_in_a_post_do_not_break_the_feeds(client, demo):
-    make_story(make_post("Tin vui\x0b có ký tự lạ\x00. Câu hai."))
+    make_story(make_post("Tin vui\x0b có ký tự lạ\x1f. Câu hai."))  # (NUL: refused by PostgreSQL)
     for path in ("/feed.atom", "/feed.rss"):
         _, parsed = _parse(client, path)
         assert parsed.bozo == 0
