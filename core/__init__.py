@@ -40,6 +40,9 @@ def create_app(config: dict | type | None = None) -> Flask:
     import core.api
     import core.cli
     import core.views
+    import feed
+    import feed.api
+    import feed.views
     import moderation
     import moderation.api
     import moderation.cli
@@ -61,6 +64,9 @@ def create_app(config: dict | type | None = None) -> Flask:
     app.cli.add_command(moderation.cli.cli)
     app.cli.add_command(classifiers.cli.cli)
     moderation.init_app(app)
+    app.register_blueprint(feed.views.bp)
+    _register_api(feed.api.blp)
+    feed.init_app(app)
     return app
 
 

@@ -47,6 +47,23 @@ PAGES = [
     ("/moderation/posts/1", {ANON: 302, **OWN_POST}),
     ("/moderation/posts/999999", {ANON: 302, **{a: 404 for a in ALL_USERS}}),
     ("/moderation/images/no-such-image.jpg", {ANON: 302, **{a: 404 for a in ALL_USERS}}),
+    # Curated feed: public pages and feeds for everyone, drafting pages for reviewers in scope.
+    ("/stories", {ANON: 200, **ALL_USERS}),
+    ("/stories/tag/van-hoa", {ANON: 200, **ALL_USERS}),
+    ("/units/muong-leo/stories", {ANON: 200, **ALL_USERS}),
+    ("{public_story}", {ANON: 200, **ALL_USERS}),
+    ("{draft_story}", {ANON: 404, **{a: 404 for a in ALL_USERS}, "kiemduyet.xa": 200,
+                       "admin": 200}),
+    ("/feed.atom", {ANON: 200, **ALL_USERS}),
+    ("/feed.rss", {ANON: 200, **ALL_USERS}),
+    ("/feed.json", {ANON: 200, **ALL_USERS}),
+    ("/units/muong-leo/feed.atom", {ANON: 200, **ALL_USERS}),
+    ("/stories/manage", {ANON: 302, **{a: 403 for a in ALL_USERS}, "kiemduyet.xa": 200,
+                         "kiemduyet.namlanh": 200, "admin": 200}),
+    ("{draft_story_edit}", {ANON: 302, **{a: 403 for a in ALL_USERS}, "kiemduyet.xa": 200,
+                            "kiemduyet.namlanh": 404, "admin": 200}),
+    ("{draft_story_post_new}", {ANON: 302, **{a: 403 for a in ALL_USERS}, "kiemduyet.xa": 302,
+                                "kiemduyet.namlanh": 404, "admin": 302}),
 ]
 
 # Registry: {account:X} / {official:X} name the demo account with canonical id X (or its declarant).
@@ -98,6 +115,8 @@ API = [
     ("/api/v1/queue?unit=muong-leo", {ANON: 401, **REVIEWERS, "kiemduyet.namlanh": 404}),
     ("/api/v1/posts/1", {ANON: 401, **OWN_POST}),
     ("/api/v1/posts/999999", {ANON: 401, **{a: 404 for a in ALL_USERS}}),
+    ("{draft_story_api}", {ANON: 401, **{a: 403 for a in ALL_USERS}, "kiemduyet.xa": 200,
+                           "kiemduyet.namlanh": 404, "admin": 200}),
 ]
 
 API_OTHER_VILLAGE_ADMINS = {**OTHER_VILLAGE_ADMINS, ANON: 401}
@@ -116,6 +135,18 @@ API += [
     ("/api/v1/verify?url=fb.com/tintucmuongleo", {ANON: 200, **ALL_USERS}),
 ]
 
+def _demo_paths() -> dict:
+    """Paths of demo objects whose ids differ between databases, for the {…} rows above."""
+    from tests.feed.factories import demo_story
+
+    public, draft = demo_story(True), demo_story(False)
+    return {"public_story": f"/stories/{public.id}-{public.slug}",
+            "draft_story": f"/stories/{draft.id}-{draft.slug}",
+            "draft_story_edit": f"/stories/{draft.id}/edit",
+            "draft_story_post_new": f"/stories/new?post_id={draft.post_id}",
+            "draft_story_api": f"/api/v1/stories/{draft.id}"}
+
+
 
 def _resolve(path: str) -> str:
     """Replace {account:X} / {official:X} by the ids the demo data got."""
@@ -130,7 +161,8 @@ def _resolve(path: str) -> str:
         account = db.session.scalar(select(Account).where(Account.canonical_id == match[2]))
         return str(account.id if match[1] == "account" else account.official_id)
 
-    return re.sub(r"\{(account|official):([^}]+)\}", lookup, path)
+    path = re.sub(r"\{(account|official):([^}]+)\}", lookup, path)
+    return path.format(**_demo_paths()) if path.startswith("{") else path
 
 
 def _walk(table):
