@@ -23,7 +23,7 @@ from registry.schemas import (
     AccountUpdateSchema,
     CoverageQuerySchema,
     CoverageSchema,
-    DecisionSchema,
+    VerificationSchema,
     OfficialCreateSchema,
     OfficialListSchema,
     OfficialQuerySchema,
@@ -247,7 +247,7 @@ def retire_account(account_id: int):
 
 @blp.route("/accounts/<int:account_id>/verify", methods=["POST"])
 @api_auth()
-@blp.arguments(DecisionSchema)
+@blp.arguments(VerificationSchema)
 @blp.response(200, AccountSchema)
 def verify_account(data, account_id: int):
     """Verify (again, to re-confirm) or reject with a reason; unit admins above the declarant."""

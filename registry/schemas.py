@@ -162,7 +162,7 @@ class AccountUpdateSchema(AccountDetailsSchema):
     """Edits of a declaration (the identity itself never changes: retire and declare anew)."""
 
 
-class DecisionSchema(FormSchema):
+class VerificationSchema(FormSchema):
     """A unit admin's decision on a declaration."""
 
     decision = fields.String(required=True, validate=one_of(

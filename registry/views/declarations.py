@@ -21,7 +21,7 @@ from registry.schemas import (
     AccountCreateSchema,
     AccountQuerySchema,
     AccountUpdateSchema,
-    DecisionSchema,
+    VerificationSchema,
 )
 from registry.views import bp
 from registry.views.helpers import account_or_404, official_or_404, staff_unit
@@ -115,7 +115,7 @@ def decide(account_id: int):
     found = account_or_404(account_id)
     if not permissions.can_verify(current_user, found):
         abort(403)
-    form = load_form(DecisionSchema())
+    form = load_form(VerificationSchema())
     if not form.ok:
         return _account_page(found, form.values, form.errors, 422)
     try:
