@@ -46,7 +46,7 @@ model: migrate
 
 run: model seed
 	@echo "Cái Đẹp đang chạy tại http://$(HOST):$(PORT) — Ctrl+C để dừng."
-	CAIDEP_ALLOW_DEV_SECRET=1 FLASK_DEBUG=1 $(FLASK) run --host $(HOST) --port $(PORT) --no-reload
+	CAIDEP_ALLOW_DEV_SECRET=1 SESSION_COOKIE_SECURE=0 $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(TEST_STAMP) translations
 	$(BIN)/ruff check .

@@ -68,7 +68,7 @@ def _review_examples() -> dict:
 def _metrics_table(dev: dict, heads: dict) -> str:
     """Dev metrics, one line per head."""
     lines = [
-        f"{'đầu':<14}{'loại':<12}{'n':>6}{'acc':>8}{'macro-F1':>10}{'F1(true)':>10}{'ROC-AUC':>9}{'ngưỡng':>9}"
+        f"{'đầu':<18}{'loại':<12}{'n':>6}{'acc':>8}{'macro-F1':>10}{'F1(true)':>10}{'ROC-AUC':>9}{'ngưỡng':>9}"
     ]
     for name, m in dev.items():
         info = heads.get(name, {})
@@ -82,7 +82,7 @@ def _metrics_table(dev: dict, heads: dict) -> str:
         ]
         acc, macro, f1t, auc, thr = (f"{c:.3f}" if isinstance(c, float) else "-" for c in cells)
         lines.append(
-            f"{name:<14}{info.get('kind', ''):<12}{m.get('n', 0):>6}{acc:>8}{macro:>10}{f1t:>10}{auc:>9}{thr:>9}"
+            f"{name:<18}{info.get('kind', ''):<12}{m.get('n', 0):>6}{acc:>8}{macro:>10}{f1t:>10}{auc:>9}{thr:>9}"
         )
     return "\n".join(lines)
 

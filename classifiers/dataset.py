@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from classifiers.normalise import normalise_text
+from classifiers.normalise import normalise_text, strip_accents
 from classifiers.recipes import DataFile, HeadSpec, RecipeError, file_digest, read_examples
 
 
@@ -52,11 +52,16 @@ def _check_extra(spec: HeadSpec, extra: list) -> list:
 
 
 def load_head(spec: HeadSpec, extra: list, cache: dict) -> HeadData:
-    """Dev first (deduplicated), then train without dev texts or duplicates, then extra examples."""
+    """Dev first (deduplicated), then train without dev texts or duplicates, then extra examples.
+
+    With ``strip_augment`` a copy of every train post without diacritics is added (when it is
+    not already there), so posts typed without accents score like their accented twins."""
     dev_seen: set = set()
     dev, dev_dups = _dedupe(_read_all(spec.dev, cache), dev_seen)
     train_seen = set(dev_seen)
     train, dropped = _dedupe(_read_all(spec.train, cache) + _check_extra(spec, extra), train_seen)
+    if spec.options.get("strip_augment", False):
+        train += _dedupe([(strip_accents(t), y) for t, y in train], train_seen)[0]
     labels = {label for _, label in train}
     if len(labels) < 2:
         raise RecipeError(f"[heads.{spec.name}]: dữ liệu huấn luyện chỉ có một nhãn ({labels}).")

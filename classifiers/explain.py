@@ -11,7 +11,7 @@ import numpy as np
 TOP = 5
 
 
-def _token_weights(occ: dict, docs: list[int], weights: np.ndarray, n_tokens: int) -> np.ndarray:
+def _token_weights(occ: dict, docs, weights: np.ndarray, n_tokens: int) -> np.ndarray:
     """Contribution of every token of the given posts (rows: position in ``docs``)."""
     ordered = np.asarray(docs, dtype=np.int64)
     pick = np.isin(occ["doc"], ordered) & (occ["first"] >= 0)
@@ -27,23 +27,26 @@ def _token_weights(occ: dict, docs: list[int], weights: np.ndarray, n_tokens: in
     return out.reshape(len(docs), n_tokens)
 
 
-def _spans(norm, token_weights: np.ndarray) -> list[tuple[int, int, float]]:
+def _spans(norm, token_weights) -> list[tuple[int, int, float]]:
     """Sum token weights per original span, keep the top positive ones, merge neighbours."""
-    per_span: dict[tuple[int, int], float] = {}
-    for span, weight in zip(norm.spans, token_weights[: len(norm.spans)], strict=True):
-        per_span[span] = per_span.get(span, 0.0) + float(weight)
-    order = sorted(per_span, key=per_span.get, reverse=True)
-    top = {s for s in order[:TOP] if per_span[s] > 0}
+    spans: list[tuple[int, int]] = []
+    weights: list[float] = []
+    for span, weight in zip(norm.spans, token_weights[: len(norm.spans)].tolist(), strict=True):
+        if spans and spans[-1] == span:
+            weights[-1] += weight
+        else:
+            spans.append(span)
+            weights.append(weight)
+    order = sorted(range(len(spans)), key=weights.__getitem__, reverse=True)[:TOP]
+    top = sorted(k for k in order if weights[k] > 0)
     merged: list[list] = []
-    previous = None
-    for span in sorted(per_span):
-        if span in top and previous in top and merged:
-            merged[-1][1] = span[1]
-            merged[-1][2] += per_span[span]
-        elif span in top:
-            merged.append([span[0], span[1], per_span[span]])
-        previous = span
-    return [tuple(m) for m in sorted(merged, key=lambda m: -m[2])]
+    for k in top:
+        if merged and merged[-1][3] == k - 1:
+            merged[-1][1], merged[-1][3] = spans[k][1], k
+            merged[-1][2] += weights[k]
+        else:
+            merged.append([spans[k][0], spans[k][1], weights[k], k])
+    return sorted(((m[0], m[1], m[2]) for m in merged), key=lambda m: -m[2])
 
 
 def explain(occ: dict, norms: list, wanted: dict, columns: dict) -> dict[int, list[dict]]:
@@ -51,7 +54,7 @@ def explain(occ: dict, norms: list, wanted: dict, columns: dict) -> dict[int, li
     out: dict[int, list[dict]] = {}
     n_tokens = max((len(n.tokens) for n in norms), default=0) + 1
     for head, docs in wanted.items():
-        if not docs:
+        if not len(docs):
             continue
         weights = _token_weights(occ, docs, columns[head], n_tokens)
         for row, doc in enumerate(docs):

@@ -10,15 +10,20 @@ numbers describe a fitted featurizer, so the model file holds nothing skops dist
 import numpy as np
 import scipy.sparse as sp
 
-from classifiers.featurestream import Occurrences, occurrences
+from classifiers.featurestream import MAX_N, Occurrences, occurrences
+from classifiers.normalise import shape_tokens
+from classifiers.segment import segment
 
 DEFAULT_VIEWS = [
-    {"name": "word", "source": "norm", "kind": "word", "ngram": [1, 2], "weight": 1.0},
+    {"name": "word", "source": "norm", "kind": "word", "ngram": [1, 3], "weight": 1.0},
     {"name": "char", "source": "norm", "kind": "char", "ngram": [1, 5], "weight": 1.0},
     {"name": "strip", "source": "strip", "kind": "char", "ngram": [2, 5], "weight": 1.0},
+    {"name": "strip_word", "source": "strip", "kind": "word", "ngram": [1, 2], "weight": 1.0},
 ]
+SHAPE_VIEW = {"name": "shape", "source": "shape", "kind": "word", "ngram": [1, 1], "weight": 0.5}
 DEFAULT_CONFIG = {"bits": 20, "min_df": 2, "sublinear": True, "views": DEFAULT_VIEWS}
 _CHUNK = 4096
+SOURCES = {"norm", "strip", "seg", "shape"}
 
 
 class Featurizer:
@@ -27,6 +32,13 @@ class Featurizer:
     def __init__(self, config: dict | None = None, buckets=None, idf=None):
         """Keep the config; buckets/idf are given when rebuilt from a saved model."""
         self.config = {**DEFAULT_CONFIG, **(config or {})}
+        for v in self.config["views"]:
+            if v.get("kind") not in ("word", "char", "span") or v.get("source") not in SOURCES:
+                raise ValueError(
+                    f"view {v.get('name')}: kind word|char|span, source {sorted(SOURCES)}"
+                )
+            if not 1 <= v["ngram"][0] <= v["ngram"][1] <= MAX_N:
+                raise ValueError(f"view {v.get('name')}: n-gram orders must lie in 1..{MAX_N}")
         self.buckets = buckets
         self.idf = idf
         if buckets is not None:
@@ -43,6 +55,7 @@ class Featurizer:
         self._table = np.full(size, -1, dtype=np.int32)
         self._table[self.buckets] = np.arange(len(self.buckets), dtype=np.int32)
         self._view_of_col = (self.buckets >> self.config["bits"]).astype(np.int64)
+        self._view_weight = np.array([v.get("weight", 1.0) for v in self.config["views"]])
 
     def state(self) -> dict:
         """Everything needed to rebuild this featurizer: plain arrays and numbers only."""
@@ -53,16 +66,16 @@ class Featurizer:
         """Rebuild a fitted featurizer from state()."""
         return cls(state["config"], np.asarray(state["buckets"]), np.asarray(state["idf"]))
 
-    def needs_segmentation(self) -> bool:
-        """Whether some view reads word-segmented text (so callers must segment first)."""
-        return any(view["source"] == "seg" for view in self.config["views"])
+    def extra_sources(self) -> set[str]:
+        """Sources besides the normalised text that callers must supply (``seg``, ``shape``)."""
+        return {view["source"] for view in self.config["views"]} - {"norm", "strip"}
 
-    def fit(self, docs: list, segmented: list | None = None) -> "Featurizer":
+    def fit(self, docs: list, extra: dict | None = None) -> "Featurizer":
         """Keep the n-grams seen in at least min_df posts and compute their IDF."""
         size = len(self.config["views"]) << self.config["bits"]
         df = np.zeros(size, dtype=np.int64)
         for start in range(0, len(docs), _CHUNK):
-            occ = self._occurrences(docs, segmented, start, with_tokens=False)
+            occ = self._occurrences(docs, extra, start, with_tokens=False)
             pairs = np.unique(occ.doc.astype(np.int64) * size + occ.bucket)
             df += np.bincount(pairs % size, minlength=size)
         self.buckets = np.flatnonzero(df >= self.config["min_df"]).astype(np.int64)
@@ -71,39 +84,43 @@ class Featurizer:
         self._index()
         return self
 
-    def _occurrences(self, docs, segmented, start, with_tokens) -> Occurrences:
+    def _occurrences(self, docs, extra, start, with_tokens) -> Occurrences:
         """Occurrences of one chunk of documents (doc ids relative to the chunk)."""
         chunk = docs[start : start + _CHUNK]
-        seg = segmented[start : start + _CHUNK] if segmented is not None else None
-        return occurrences(chunk, seg, self.config, with_tokens)
+        parts = {name: lists[start : start + _CHUNK] for name, lists in (extra or {}).items()}
+        return occurrences(chunk, parts, self.config, with_tokens)
 
-    def transform(self, docs: list, segmented: list | None = None):
+    def transform(self, docs: list, extra: dict | None = None):
         """The TF-IDF matrix (CSR, one row per doc) of the given token lists."""
         blocks = [
-            self._matrix(self._occurrences(docs, segmented, s, False), len(docs[s : s + _CHUNK]))[0]
+            self.matrix(self._occurrences(docs, extra, s, False), len(docs[s : s + _CHUNK]))[0]
             for s in range(0, len(docs), _CHUNK)
         ]
         if not blocks:
             return sp.csr_matrix((0, self.n_features))
         return blocks[0] if len(blocks) == 1 else sp.vstack(blocks, format="csr")
 
-    def transform_with_occurrences(self, docs: list, segmented: list | None = None):
-        """Matrix plus, per kept occurrence, (doc, column, first/last token, share of the cell)."""
-        occ = occurrences(docs, segmented, self.config, True)
-        return self._matrix(occ, len(docs), keep=True)
+    def transform_detailed(self, docs: list, extra: dict | None = None):
+        """(matrix, raw count of each stored entry, occurrences with token indices) of one batch."""
+        occ = occurrences(docs, extra, self.config, True)
+        X, counts = self.matrix(occ, len(docs))
+        return X, counts, occ
 
-    def _matrix(self, occ: Occurrences, n_docs: int, keep: bool = False):
-        """Sum occurrences into a CSR matrix, then sublinear tf, idf and per-view L2 norm."""
+    def matrix(self, occ: Occurrences, n_docs: int):
+        """Sum occurrences into a CSR matrix, then sublinear tf, idf, per-view L2 norm.
+
+        Also returns the raw count of every stored entry (explanations share a cell's value
+        between its occurrences)."""
         cols = self._table[occ.bucket]
         known = cols >= 0
-        rows, cols = occ.doc[known], cols[known]
-        shape = (n_docs, self.n_features)
-        X = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
+        X = sp.csr_matrix(
+            (np.ones(int(known.sum())), (occ.doc[known], cols[known])),
+            shape=(n_docs, self.n_features),
+        )
         X.sum_duplicates()
+        counts = X.data.copy()
         self._weigh(X)
-        if not keep:
-            return X, None
-        return X, _occurrence_values(X, occ, known, rows, cols)
+        return X, counts
 
     def _weigh(self, X) -> None:
         """In place: 1 + log(tf), times idf, then each view's block scaled to unit length."""
@@ -115,23 +132,33 @@ class Featurizer:
         rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
         key = rows * n_views + self._view_of_col[X.indices]
         norms = np.sqrt(np.bincount(key, weights=X.data**2, minlength=X.shape[0] * n_views))
-        weights = np.array([v.get("weight", 1.0) for v in self.config["views"]])
-        X.data *= weights[self._view_of_col[X.indices]] / norms[key]
+        X.data *= self._view_weight[self._view_of_col[X.indices]] / norms[key]
+
+    def shares(self, X, counts, occ: Occurrences, docs: np.ndarray) -> dict:
+        """For occurrences in the given posts: doc, column, tokens and value / count of the cell."""
+        cols = self._table[occ.bucket]
+        wanted = np.zeros(X.shape[0], dtype=bool)
+        wanted[docs] = True
+        pick = (cols >= 0) & (occ.first >= 0) & wanted[occ.doc]
+        doc, col = occ.doc[pick], cols[pick]
+        n_cols = np.int64(X.shape[1])
+        rows = np.repeat(np.arange(X.shape[0], dtype=np.int64), np.diff(X.indptr))
+        pos = np.searchsorted(rows * n_cols + X.indices, doc * n_cols + col)
+        value = X.data[pos] / counts[pos]
+        return {
+            "doc": doc,
+            "col": col,
+            "first": occ.first[pick],
+            "last": occ.last[pick],
+            "value": value,
+        }
 
 
-def _occurrence_values(X, occ: Occurrences, known, rows, cols) -> dict:
-    """Per occurrence: its doc, column, tokens, and its share of the cell value (value / count)."""
-    n_cols = X.shape[1]
-    keys = rows.astype(np.int64) * n_cols + cols
-    uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    x_rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr)).astype(np.int64)
-    x_keys = x_rows * n_cols + X.indices
-    order = np.argsort(x_keys)
-    values = X.data[order][np.searchsorted(x_keys[order], uniq)]
-    return {
-        "doc": rows,
-        "col": cols,
-        "first": occ.first[known],
-        "last": occ.last[known],
-        "value": values[inverse] / counts[inverse],
-    }
+def extra_tokens(sources: set, texts: list[str], docs: list[list[str]]) -> dict:
+    """Token lists of the extra sources a featurizer reads: segmented words, surface shape."""
+    out = {}
+    if "seg" in sources:
+        out["seg"] = [segment(tokens) for tokens in docs]
+    if "shape" in sources:
+        out["shape"] = [shape_tokens(text) for text in texts]
+    return out

@@ -1,9 +1,11 @@
 """Vectorised n-gram hashing over a batch laid out as one code-point stream.
 
-Layout: ``\\x01 tok tok \\x01 tok \\x01`` — ``\\x01`` separates posts, a space separates tokens.
-The hash of ``c[i:i+n]`` is ``(S[i+n] - S[i]) * P**(i+n-1)`` with ``S`` the prefix sum of
-``c[k] * P**-k`` (all modulo 2**64, P odd hence invertible): one formula for every n-gram
-order and for whole words, each a few numpy operations over the stream.
+Layout: ``\\x01 tok tok \\x01 tok \\x01`` — ``\\x01`` separates posts, one space separates
+tokens (tokens never contain spaces, so there are no double spaces). The hash of ``c[i:i+n]``
+is ``(S[i+n] - S[i]) * P**(i+n-1)`` with ``S`` the prefix sum of ``c[k] * P**-k`` (modulo
+2**64, P odd hence invertible): one formula for every n-gram order and for whole words, so
+all orders of a view are hashed by the same dozen numpy operations. The accent-stripped
+stream has the same layout as the normalised one, so it shares every position array.
 """
 
 from typing import NamedTuple
@@ -18,7 +20,9 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _Q = np.uint64(0x9E3779B97F4A7C15)
 _powers = {"pw": np.ones(1, dtype=np.uint64), "ipw": np.ones(1, dtype=np.uint64)}
+_salts: dict = {}
 MAX_TOKENS = 1500
+MAX_N = 8
 
 
 class Occurrences(NamedTuple):
@@ -48,16 +52,33 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint64(31))
 
 
-class _Stream:
-    """Code points, prefix hashes and word boundaries of one batch."""
+def _salt(view: int, kind: str) -> np.ndarray:
+    """Hash salts of one view, indexed by n-gram order (cached)."""
+    key = (view, kind)
+    if key not in _salts:
+        seeds = np.arange(MAX_N + 1, dtype=np.uint64) * np.uint64(10) + np.uint64(
+            view * 1000 + (kind == "word")
+        )
+        _salts[key] = _mix(seeds + _Q)
+    return _salts[key]
 
-    def __init__(self, text: str):
-        """Index text (already laid out with separators)."""
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        pw, ipw = _powers_upto(len(codes) + 1)
-        self.pw = pw
-        self.prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
-        np.cumsum(codes * ipw[: len(codes)], out=self.prefix[1:])
+
+def _layout(docs: list) -> str:
+    """Lay posts into one string: \\x01 between posts, a space around every token, padding at the end."""
+    segments = (" " + " ".join(tokens[:MAX_TOKENS]) + " " if tokens else " " for tokens in docs)
+    return "\x01" + "\x01".join(segments) + "\x01" * (MAX_N + 1)
+
+
+def _codes(text: str) -> np.ndarray:
+    """Code points of a string as uint64."""
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+
+
+class _Layout:
+    """Separators, words and cached n-gram positions of one laid-out batch."""
+
+    def __init__(self, codes: np.ndarray, n_docs: int):
+        """Index separators and word boundaries."""
         self.is_doc = codes == 1
         self.is_sp = (codes == 32) | self.is_doc
         self.doc_of = np.cumsum(self.is_doc) - 1
@@ -67,91 +88,132 @@ class _Stream:
         self.w_end = np.flatnonzero(~self.is_sp[:-1] & self.is_sp[1:]) + 1
         self.w_doc = self.doc_of[self.w_start]
         self.wid_at = np.concatenate([[0], np.cumsum(starts)]) - 1
+        self.first_word = np.searchsorted(self.w_doc, np.arange(n_docs))
+        self.n_docs = n_docs
+        self._grams: dict = {}
+
+    def char_grams(self, low: int, high: int) -> tuple[np.ndarray, np.ndarray]:
+        """(start, n) of every char n-gram, low ≤ n ≤ high, inside one space-padded word.
+
+        From each start the longest valid n-gram ends on the next space, so the valid orders
+        of a start form one range [lo, hi]; the (start, n) pairs are that ragged range."""
+        key = (low, high)
+        if key not in self._grams:
+            i = np.flatnonzero(~self.is_doc[: -MAX_N - 1])
+            spaces = np.flatnonzero(self.is_sp)
+            nxt = spaces[self.csp[i + 1]]
+            hi = np.where(self.is_doc[nxt], 0, np.minimum(nxt - i + 1, high))
+            lo = np.maximum(self.is_sp[i] + 1, low)
+            count = np.maximum(hi - lo + 1, 0)
+            starts = np.repeat(i, count)
+            ends = np.cumsum(count)
+            n = np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - count - lo, count)
+            self._grams[key] = (starts, n)
+        return self._grams[key]
+
+    def span_grams(self, low: int, high: int) -> tuple[np.ndarray, np.ndarray]:
+        """(start, n) of char n-grams that may cross spaces but not posts, and start on a letter."""
+        key = ("span", low, high)
+        if key not in self._grams:
+            i = np.flatnonzero(~self.is_sp[: -MAX_N - 1])
+            orders = np.arange(low, high + 1)
+            starts, n = np.tile(i, len(orders)), np.repeat(orders, len(i))
+            ok = self.doc_of[starts + n - 1] == self.doc_of[starts]
+            ok &= ~self.is_doc[starts + n - 1]
+            self._grams[key] = (starts[ok], n[ok])
+        return self._grams[key]
+
+    def token_of(self, wid: np.ndarray) -> np.ndarray:
+        """Index of global word ids within their own post."""
+        return wid - self.first_word[self.w_doc[wid]]
+
+
+class _Source:
+    """One text source (normalised, accent-stripped, segmented): layout plus prefix hashes."""
+
+    def __init__(self, codes: np.ndarray, layout: _Layout):
+        """Prefix sums of c[k]·P**-k."""
+        pw, ipw = _powers_upto(len(codes) + 1)
+        self.pw = pw
+        self.layout = layout
+        self.prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
+        np.cumsum(codes * ipw[: len(codes)], out=self.prefix[1:])
 
     def hash(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-        """Polynomial hash of every stream[start:end]."""
+        """Polynomial hash of every text[start:end]."""
         return (self.prefix[end] - self.prefix[start]) * self.pw[end - 1]
 
-    def token_index(self, wid: np.ndarray, n_docs: int) -> np.ndarray:
-        """Index of global word ids within their own post."""
-        first = np.searchsorted(self.w_doc, np.arange(n_docs))
-        return wid - first[self.w_doc[wid]]
+
+def _char_view(src: _Source, view: dict, index: int, with_tokens: bool):
+    """Occurrences of one char n-gram view, every order at once (``char``: inside words,
+    ``span``: across words too)."""
+    lay = src.layout
+    grams = lay.char_grams if view["kind"] == "char" else lay.span_grams
+    i, n = grams(*view["ngram"])
+    h = _mix(src.hash(i, i + n) ^ _salt(index, "char")[n])
+    first = last = None
+    if with_tokens:
+        first = lay.token_of(lay.wid_at[i + lay.is_sp[i]])
+        last = first if view["kind"] == "char" else lay.token_of(lay.wid_at[i + n - 1])
+    return lay.doc_of[i], h, first, last
 
 
-def _layout(docs: list) -> str:
-    """Lay posts into one string: \\x01 between posts, one space around every token."""
-    return "\x01 " + " \x01 ".join(" ".join(tokens[:MAX_TOKENS]) for tokens in docs) + " \x01"
-
-
-def _salt(view: int, n: int, kind: str) -> np.uint64:
-    """A distinct hash salt for each (view, order, kind)."""
-    seed = np.array([view * 1000 + n * 10 + (kind == "word")], dtype=np.uint64)
-    return _mix(seed + _Q)[0]
-
-
-def _char_ngrams(stream: _Stream, n: int) -> np.ndarray:
-    """Start positions of char n-grams that stay inside one space-padded word (sklearn char_wb)."""
-    length = len(stream.is_sp)
-    i = np.arange(length - n + 1)
-    if n == 1:
-        return i[~stream.is_sp]
-    ok = ~stream.is_doc[i] & ~stream.is_doc[i + n - 1]
-    if n == 2:
-        ok &= ~(stream.is_sp[i] & stream.is_sp[i + 1])
-    else:
-        ok &= stream.csp[i + n - 1] == stream.csp[i + 1]
-    return i[ok]
-
-
-def _char_view(stream, view, n_docs, with_tokens):
-    """Occurrences of one char n-gram view."""
-    parts = []
-    for n in range(view["ngram"][0], view["ngram"][1] + 1):
-        i = _char_ngrams(stream, n)
-        h = _mix(stream.hash(i, i + n) ^ _salt(view["index"], n, "char"))
-        first = last = None
-        if with_tokens:
-            first = last = stream.token_index(stream.wid_at[i + stream.is_sp[i]], n_docs)
-        parts.append((stream.doc_of[i], h, first, last))
-    return parts
-
-
-def _word_view(stream, view, n_docs, with_tokens):
+def _word_view(src: _Source, view: dict, index: int, with_tokens: bool):
     """Occurrences of one word n-gram view (unigrams, bigrams…)."""
-    words = _mix(stream.hash(stream.w_start, stream.w_end))
-    parts = []
+    lay = src.layout
+    words = _mix(src.hash(lay.w_start, lay.w_end))
+    salts = _salt(index, "word")
+    docs, hashes, firsts, lasts = [], [], [], []
     for n in range(view["ngram"][0], view["ngram"][1] + 1):
-        j = np.flatnonzero(stream.w_doc[: len(words) - n + 1] == stream.w_doc[n - 1 :])
+        j = np.flatnonzero(lay.w_doc[: len(words) - n + 1] == lay.w_doc[n - 1 :])
         h = words[j]
         for t in range(1, n):
             h = _mix(h) * _Q + words[j + t]
-        h = _mix(h ^ _salt(view["index"], n, "word"))
-        first = last = None
+        hashes.append(_mix(h ^ salts[n]))
+        docs.append(lay.w_doc[j])
         if with_tokens:
-            first = stream.token_index(j, n_docs)
-            last = first + n - 1
-        parts.append((stream.w_doc[j], h, first, last))
-    return parts
+            firsts.append(lay.token_of(j))
+            lasts.append(firsts[-1] + n - 1)
+    joined = np.concatenate(firsts) if with_tokens else None
+    return (
+        np.concatenate(docs),
+        np.concatenate(hashes),
+        joined,
+        np.concatenate(lasts) if with_tokens else None,
+    )
 
 
-def occurrences(docs: list, segmented: list | None, config: dict, with_tokens: bool) -> Occurrences:
-    """Every n-gram occurrence of every view for a batch of token lists."""
-    norm_text = _layout(docs)
-    texts = {"norm": norm_text, "strip": strip_accents(norm_text)}
-    if segmented is not None:
-        texts["seg"] = _layout(segmented)
-    streams: dict[str, _Stream] = {}
+def _sources(docs: list, extra: dict, needed: set) -> dict[str, _Source]:
+    """Build only the sources some view reads; norm and strip share one layout."""
+    out = {}
+    if needed & {"norm", "strip"}:
+        text = _layout(docs)
+        codes = _codes(text)
+        layout = _Layout(codes, len(docs))
+        if "norm" in needed:
+            out["norm"] = _Source(codes, layout)
+        if "strip" in needed:
+            out["strip"] = _Source(_codes(strip_accents(text)), layout)
+    for name in needed - {"norm", "strip"}:
+        codes = _codes(_layout(extra[name]))
+        out[name] = _Source(codes, _Layout(codes, len(docs)))
+    return out
+
+
+def occurrences(docs: list, extra: dict | None, config: dict, with_tokens: bool) -> Occurrences:
+    """Every n-gram occurrence of every view for a batch of token lists.
+
+    ``extra`` holds the token lists of the other sources (``seg``, ``shape``) when a view reads them."""
+    sources = _sources(docs, extra or {}, {v["source"] for v in config["views"]})
     bits = config["bits"]
+    shift = np.uint64(64 - bits)
     out = []
     for index, view in enumerate(config["views"]):
-        if view["source"] not in streams:
-            streams[view["source"]] = _Stream(texts[view["source"]])
-        stream = streams[view["source"]]
-        make = _char_view if view["kind"] == "char" else _word_view
-        tokens = with_tokens and view["source"] != "seg"
-        for doc, h, first, last in make(stream, {**view, "index": index}, len(docs), tokens):
-            bucket = (h >> np.uint64(64 - bits)).astype(np.int64) + (index << bits)
-            if first is None:
-                first = last = np.full(len(doc), -1, dtype=np.int64)
-            out.append((doc, bucket, first, last))
+        make = _word_view if view["kind"] == "word" else _char_view
+        tokens = with_tokens and view["source"] in ("norm", "strip")
+        doc, h, first, last = make(sources[view["source"]], view, index, tokens)
+        bucket = (h >> shift).astype(np.int64) + (index << bits)
+        if first is None:
+            first = last = np.full(len(doc), -1, dtype=np.int64)
+        out.append((doc, bucket, first, last))
     return Occurrences(*(np.concatenate([part[k] for part in out]) for k in range(4)))

@@ -6,6 +6,7 @@ fitted head is described by a scikit-learn estimator plus plain numbers.
 """
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -16,23 +17,39 @@ DEFAULT_RULE = "f1"
 
 
 def make_estimator(options: dict):
-    """A fresh linear estimator as the head's options ask (``model`` = lr or svm, ``C``)."""
+    """A fresh linear estimator as the head's options ask (``model`` = lr, svm or nbsvm; ``C``)."""
     kind = options.get("model", "lr")
-    C = float(options.get("C", 4.0 if kind == "lr" else 0.3))
+    if kind not in ("lr", "svm", "nbsvm"):
+        raise ValueError(f"unknown model {kind!r} (lr, svm, nbsvm)")
+    C = float(options.get("C", 2.0 if kind == "lr" else 0.1))
     weight = options.get("class_weight", "balanced")
-    if kind == "svm":
+    if kind in ("svm", "nbsvm"):
         return LinearSVC(C=C, class_weight=weight, max_iter=5000, random_state=0)
-    return LogisticRegression(C=C, class_weight=weight, max_iter=3000, solver="liblinear")
+    # dual: far faster than the primal when features outnumber posts, as they do here
+    return LogisticRegression(
+        C=C, class_weight=weight, max_iter=3000, solver="liblinear", dual=True
+    )
 
 
-def linear_parts(estimator) -> tuple[np.ndarray, np.ndarray]:
-    """(coef as features × outputs, intercept) of a fitted linear estimator."""
-    return np.asarray(estimator.coef_, dtype=np.float64).T, np.ravel(estimator.intercept_)
+def linear_parts(head: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(coef as features × outputs, intercept) of a fitted head, NB feature scaling folded in."""
+    coef = np.asarray(head["estimator"].coef_, dtype=np.float64).T
+    if "scale" in head:
+        coef = coef * np.asarray(head["scale"]).reshape(-1, 1)
+    return coef, np.ravel(head["estimator"].intercept_)
+
+
+def nb_ratio(X, y: np.ndarray) -> np.ndarray:
+    """Naive-Bayes log-count ratio of each feature (Wang & Manning's NB-SVM scaling)."""
+    present = (X > 0).astype(np.float64)
+    p = 1 + np.asarray(present[y == 1].sum(axis=0)).ravel()
+    q = 1 + np.asarray(present[y == 0].sum(axis=0)).ravel()
+    return np.log((p / p.sum()) / (q / q.sum()))
 
 
 def _cv_scores(estimator, X, y) -> np.ndarray:
     """Out-of-fold decision scores, so calibration never sees a post's own fit."""
-    folds = min(5, int(np.bincount(y).min()))
+    folds = min(3, int(np.bincount(y).min()))
     if folds < 2:
         raise ValueError("need at least two posts of each class")
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
@@ -42,17 +59,19 @@ def _cv_scores(estimator, X, y) -> np.ndarray:
 def fit_binary(X, y: np.ndarray, options: dict) -> dict:
     """Fit a binary head and Platt-calibrate it on out-of-fold scores: p = σ(a·score + b)."""
     estimator = make_estimator(options)
+    head: dict = {"estimator": estimator}
+    if options.get("model") == "nbsvm":
+        head["scale"] = nb_ratio(X, y)
+        X = X @ sp.diags(head["scale"])
     scores = _cv_scores(estimator, X, y)
     platt = LogisticRegression(C=1e4).fit(scores.reshape(-1, 1), y)
     estimator.fit(X, y)
-    return {
-        "estimator": estimator,
-        "calibration": [float(platt.coef_[0, 0]), float(platt.intercept_[0])],
-    }
+    head["calibration"] = [float(platt.coef_[0, 0]), float(platt.intercept_[0])]
+    return head
 
 
 def choose_threshold(proba: np.ndarray, truth: np.ndarray, rule: str) -> float:
-    """Threshold on dev: ``recall:R`` = the highest one keeping recall ≥ R; ``f1`` = best F1."""
+    """Threshold on dev: ``recall:R`` = highest keeping recall ≥ R; ``f1`` / ``macro_f1`` = best."""
     order = np.argsort(-proba)
     p, t = proba[order], truth[order].astype(bool)
     tp = np.cumsum(t)
@@ -62,19 +81,24 @@ def choose_threshold(proba: np.ndarray, truth: np.ndarray, rule: str) -> float:
         target = float(rule.split(":", 1)[1])
         reach = np.flatnonzero(last & (tp / positives >= target))
         return float(p[reach[0]]) if len(reach) else float(p[-1])
-    if rule != "f1":
+    predicted = np.arange(1, len(p) + 1)
+    f1 = 2 * tp / (predicted + positives)
+    if rule == "macro_f1":
+        tn = (len(t) - positives) - (predicted - tp)
+        f1 = (f1 + 2 * tn / np.maximum(2 * len(t) - predicted - positives, 1)) / 2
+    elif rule != "f1":
         raise ValueError(f"unknown threshold rule {rule!r}")
-    f1 = 2 * tp / (np.arange(1, len(p) + 1) + positives)
     best = np.flatnonzero(last)[np.argmax(f1[last])]
     return float(p[best])
 
 
 def fit_multiclass(X, y: np.ndarray, n_classes: int, options: dict) -> dict:
     """Fit a multi-class head (one-vs-rest for svm, multinomial for lr)."""
-    opts = dict(options)
-    estimator = make_estimator(opts)
+    if options.get("model") == "nbsvm":
+        raise ValueError("nbsvm is for binary heads only")
+    estimator = make_estimator(options)
     if isinstance(estimator, LogisticRegression):
-        estimator.set_params(solver="lbfgs")
+        estimator.set_params(solver="lbfgs", dual=False)
     estimator.fit(X, y)
     return {"estimator": estimator, "bias": [0.0] * n_classes}
 

@@ -14,12 +14,12 @@ Top label rule: the first of harmful, unverified, positive whose score reaches i
 import numpy as np
 
 from classifiers.explain import explain
-from classifiers.features import Featurizer
+from classifiers.features import Featurizer, extra_tokens
 from classifiers.heads import linear_parts
 from classifiers.normalise import normalise
-from classifiers.segment import segment
 
 MAIN_HEADS = ("harmful", "unverified", "positive")
+CHUNK = 2048
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -43,6 +43,7 @@ class Model:
         self.metadata = metadata
         self.version = metadata.get("version", "unsaved")
         self.featurizer = Featurizer.from_state(state["featurizer"])
+        self._sources = self.featurizer.extra_sources()
         self.heads = state["heads"]
         self.thresholds = {
             name: float(info["threshold"])
@@ -56,7 +57,7 @@ class Model:
         columns, biases, self.slices = [], [], {}
         n = self.featurizer.n_features
         for name, head in self.heads.items():
-            coef, intercept = linear_parts(head["estimator"])
+            coef, intercept = linear_parts(head)
             if head["kind"] != "binary" and coef.shape[1] == 1:
                 coef = np.hstack([np.zeros_like(coef), coef])
                 intercept = np.r_[0.0, intercept]
@@ -74,33 +75,39 @@ class Model:
         self.W = np.ascontiguousarray(np.hstack(columns)) if columns else np.zeros((n, 0))
         self.b = np.concatenate(biases) if biases else np.zeros(0)
 
-    def _features(self, norms: list, with_occurrences: bool = False):
-        """Feature matrix (and occurrences when explaining) of normalised posts."""
-        docs = [n.tokens for n in norms]
-        seg = [segment(d) for d in docs] if self.featurizer.needs_segmentation() else None
-        if with_occurrences:
-            return self.featurizer.transform_with_occurrences(docs, seg)
-        return self.featurizer.transform(docs, seg)
+    def _extra(self, texts: list[str], docs: list) -> dict:
+        """Segmented words / shape tokens, only for the views this model has."""
+        return extra_tokens(self._sources, texts, docs)
 
     def logits(self, texts: list[str]):
         """Normalised posts and their calibrated logits for every output of every head."""
         norms = [normalise(t) for t in texts]
-        X = self._features(norms)
+        docs = [n.tokens for n in norms]
+        X = self.featurizer.transform(docs, self._extra(texts, docs))
         return norms, np.asarray(X @ self.W) + self.b
 
     def predict(self, texts: list[str]) -> list[dict]:
         """Scores, top label and explanation of each text (see the module docstring)."""
-        norms, Z = self.logits(texts)
+        out = []
+        for start in range(0, len(texts), CHUNK):
+            out.extend(self._predict(texts[start : start + CHUNK]))
+        return out
+
+    def _predict(self, texts: list[str]) -> list[dict]:
+        """predict() for one chunk: normalise, featurise and score once, explain the flagged."""
+        normalised = [normalise(t) for t in texts]
+        docs = [n.tokens for n in normalised]
+        X, counts, occ = self.featurizer.transform_detailed(docs, self._extra(texts, docs))
+        Z = np.asarray(X @ self.W) + self.b
         heads = [h for h in MAIN_HEADS if h in self.slices]
-        P = {h: _sigmoid(Z[:, self.slices[h]][:, 0]) for h in heads}
+        P = {h: _sigmoid(Z[:, self.slices[h].start]) for h in heads}
         flags = {h: P[h] >= self.thresholds[h] for h in heads}
-        explanations = self._explain(texts, norms, flags)
+        explanations = self._explain(texts, normalised, flags, (X, counts, occ))
         results = []
         for i in range(len(texts)):
-            label = next((h for h in heads if flags[h][i]), "neutral")
             results.append(
                 {
-                    "label": label,
+                    "label": next((h for h in heads if flags[h][i]), "neutral"),
                     "scores": {h: round(float(P[h][i]), 6) if h in P else 0.0 for h in MAIN_HEADS},
                     "explanation": explanations[i],
                     "model_version": self.version,
@@ -108,17 +115,16 @@ class Model:
             )
         return results
 
-    def _explain(self, texts, norms, flags) -> list[list[dict]]:
+    def _explain(self, texts, norms, flags, features) -> list[list[dict]]:
         """Explanations for the flagged (post, head) pairs only; others get an empty list."""
         out: list[list[dict]] = [[] for _ in texts]
-        docs = sorted({i for f in flags.values() for i in np.flatnonzero(f)})
-        if not docs:
+        docs = np.flatnonzero(np.any([f for f in flags.values()], axis=0)) if flags else []
+        if not len(docs):
             return out
-        _, occ = self._features([norms[i] for i in docs], with_occurrences=True)
-        wanted = {h: [k for k, i in enumerate(docs) if flags[h][i]] for h in flags}
+        shares = self.featurizer.shares(*features, docs)
+        wanted = {h: np.flatnonzero(f) for h, f in flags.items()}
         cols = {h: self.W[:, self.slices[h].start] for h in flags}
-        for k, items in explain(occ, [norms[i] for i in docs], wanted, cols).items():
-            i = docs[k]
+        for i, items in explain(shares, norms, wanted, cols).items():
             out[i] = [{**item, "text": texts[i][item["start"] : item["end"]]} for item in items]
         return out
 

@@ -147,6 +147,9 @@ _TOKEN = re.compile(
 )
 
 
+_FORMS_CACHE: dict[str, tuple[str, ...]] = {}
+
+
 class Normalised(NamedTuple):
     """Normalised tokens of one post and, for each, the (start, end) span in the original."""
 
@@ -178,14 +181,55 @@ def normalise(text: str) -> Normalised:
     """Normalise a post into tokens, each with the span of the original text it came from."""
     tokens: list[str] = []
     spans: list[tuple[int, int]] = []
+    cache = _FORMS_CACHE
     for match in _TOKEN.finditer(text):
-        span = match.span()
-        for form in _token_forms(match.lastgroup, match.group()):
-            tokens.append(form)
-            spans.append(span)
+        raw = match.group()
+        forms = cache.get(raw)
+        if forms is None:
+            forms = _token_forms(match.lastgroup, raw)
+            if len(cache) > 500_000:
+                cache.clear()
+            cache[raw] = forms
+        if len(forms) == 1:
+            tokens.append(forms[0])
+            spans.append(match.span())
+        else:
+            span = match.span()
+            tokens.extend(forms)
+            spans.extend([span] * len(forms))
     return Normalised(tokens, spans)
 
 
 def normalise_text(text: str) -> str:
     """The normalised post as one string (for people, tests and deduplication)."""
     return " ".join(normalise(text).tokens)
+
+
+_URL_START = re.compile(r"https?://|www\.", re.IGNORECASE)
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf]")
+_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
+_DROP_UPPER = {code: None for code in range(0x41, 0x1EFA) if chr(code).isupper()}
+
+
+def _bucket(count: int, top: int) -> int:
+    """log2 bucket of a count, capped."""
+    return min(count.bit_length(), top)
+
+
+def shape_tokens(text: str) -> list[str]:
+    """Surface cues lost by normalisation: length, CAPITALS, links, digits, !/?, lines, emoji."""
+    letters = len(_LETTER.findall(text))
+    upper = len(text) - len(text.translate(_DROP_UPPER))
+    caps = upper * 10 // letters if letters else 0
+    return [
+        f"len{_bucket(len(text), 14)}",
+        f"caps{caps}",
+        f"url{min(len(_URL_START.findall(text)), 3)}",
+        f"dig{_bucket(len(_DIGIT.findall(text)), 8)}",
+        f"excl{min(text.count('!'), 4)}",
+        f"ques{min(text.count('?'), 3)}",
+        f"line{min(text.count(chr(10)), 5)}",
+        f"hash{min(text.count('#'), 3)}",
+        f"emo{min(len(_EMOJI.findall(text)), 5)}",
+    ]

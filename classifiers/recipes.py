@@ -9,7 +9,9 @@ The format is a contract shared with other tools (SPEC §4)::
 A head whose files all have ``labels`` is binary; one without any is multi-class over the
 file's own labels. Paths: absolute, ``data:…`` inside the data directory, or relative to the
 recipe. Optional per head: ``model`` (lr|svm), ``C``, ``threshold`` (``f1`` or
-``recall:0.9``), ``segmentation`` (auto|true|false). Optional ``[features]`` table.
+``recall:0.9``), ``segmentation`` (auto|true|false), ``strip_augment`` (add accent-free
+copies of train posts). Optional ``[features]`` table
+(``bits``, ``min_df``, ``sublinear``, ``views``, ``shape`` = surface-cue tokens).
 Every problem is a ``RecipeError`` in Vietnamese naming the file (and row).
 """
 
@@ -17,12 +19,13 @@ import csv
 import gzip
 import hashlib
 import io
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HEAD_OPTIONS = {"train", "dev", "model", "C", "threshold", "segmentation"}
-FEATURE_OPTIONS = {"bits", "min_df", "sublinear", "views"}
+HEAD_OPTIONS = {"train", "dev", "model", "C", "threshold", "segmentation", "strip_augment"}
+FEATURE_OPTIONS = {"bits", "min_df", "sublinear", "views", "shape"}
 
 
 class RecipeError(Exception):
@@ -90,6 +93,25 @@ def _file_entry(entry, recipe_dir: Path, data_dir, where: str) -> DataFile:
     return DataFile(path=path, source=entry["path"], labels=labels)
 
 
+def _check_options(where: str, options: dict, kind: str) -> None:
+    """Optional head settings must have a known value."""
+    model = options.get("model", "lr")
+    if model not in ("lr", "svm", "nbsvm") or (model == "nbsvm" and kind != "binary"):
+        raise RecipeError(
+            f"{where}: model phải là lr, svm hoặc nbsvm (nbsvm chỉ cho đầu nhị phân)."
+        )
+    C = options.get("C", 1.0)
+    if isinstance(C, bool) or not isinstance(C, int | float) or C <= 0:
+        raise RecipeError(f"{where}: C phải là số dương.")
+    rule = options.get("threshold", "f1")
+    if not (rule in ("f1", "macro_f1") or re.fullmatch(r"recall:(0(\.\d+)?|1(\.0+)?)", str(rule))):
+        raise RecipeError(f"{where}: threshold phải là f1, macro_f1 hoặc recall:0.9.")
+    if options.get("segmentation", "auto") not in ("auto", True, False):
+        raise RecipeError(f'{where}: segmentation phải là "auto", true hoặc false.')
+    if not isinstance(options.get("strip_augment", False), bool):
+        raise RecipeError(f"{where}: strip_augment phải là true hoặc false.")
+
+
 def _head(name: str, table, recipe_dir: Path, data_dir) -> HeadSpec:
     """Validate one ``[heads.NAME]`` table."""
     where = f"[heads.{name}]"
@@ -111,6 +133,7 @@ def _head(name: str, table, recipe_dir: Path, data_dir) -> HeadSpec:
         )
     options = {k: v for k, v in table.items() if k not in ("train", "dev")}
     kind = "binary" if mapped == {True} else "multiclass"
+    _check_options(where, options, kind)
     return HeadSpec(name, kind, files["train"], files["dev"], options)
 
 

@@ -14,11 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from classifiers.dataset import data_files, load_head
-from classifiers.features import DEFAULT_CONFIG, Featurizer
+from classifiers.features import DEFAULT_CONFIG, SHAPE_VIEW, Featurizer, extra_tokens
 from classifiers.model import Model
 from classifiers.normalise import normalise
 from classifiers.recipes import RecipeError, file_digest, load_recipe
-from classifiers.segment import segment
 from classifiers.trainhead import fit_head
 from classifiers.versions import library_versions
 
@@ -26,10 +25,11 @@ SEG_VIEW = {"name": "seg", "source": "seg", "kind": "word", "ngram": [1, 1], "we
 
 
 def _featurizer_config(recipe, use_seg: bool) -> dict:
-    """Recipe's [features] over the defaults, plus the segmented view (always last) if asked."""
+    """Recipe's [features] over the defaults, the shape view if asked, the segmented view last."""
     config = {**DEFAULT_CONFIG, **recipe.features}
-    views = [v for v in config["views"] if v["source"] != "seg"]
-    config["views"] = views + ([SEG_VIEW] if use_seg else [])
+    shape = [SHAPE_VIEW] if config.pop("shape", False) else []
+    views = [v for v in config["views"] if v["source"] not in ("seg", "shape")]
+    config["views"] = views + shape + ([SEG_VIEW] if use_seg else [])
     return config
 
 
@@ -41,15 +41,18 @@ def _new_version() -> str:
 class _Corpus:
     """Every distinct text of a run, normalised (and segmented) once, with its feature row."""
 
-    def __init__(self, texts: list[str], use_seg: bool, say):
+    def __init__(self, texts: list[str], sources: set, say):
         """Normalise all texts once; segment only if some head may use it."""
         self.index = {t: i for i, t in enumerate(texts)}
         say(f"Chuẩn hóa {len(texts)} văn bản…")
         self.docs = [normalise(t).tokens for t in texts]
-        self.seg = None
-        if use_seg:
+        if "seg" in sources:
             say("Tách từ (underthesea.word_tokenize)…")
-            self.seg = [segment(d) for d in self.docs]
+        self.extra = extra_tokens(sources, texts, self.docs)
+
+    def extra_rows(self, rows) -> dict:
+        """Extra token lists restricted to some rows."""
+        return {name: [lists[i] for i in rows] for name, lists in self.extra.items()}
 
     def rows(self, texts) -> np.ndarray:
         """Feature-matrix rows of the given texts."""
@@ -62,11 +65,10 @@ def _fit_features(corpus: _Corpus, heads_data: dict, config: dict, say):
         np.concatenate([corpus.rows([t for t, _ in d.train]) for d in heads_data.values()])
     )
     say(f"Tạo đặc trưng n-gram từ {len(train_rows)} văn bản huấn luyện…")
-    seg = corpus.seg
     featurizer = Featurizer(config).fit(
-        [corpus.docs[i] for i in train_rows], [seg[i] for i in train_rows] if seg else None
+        [corpus.docs[i] for i in train_rows], corpus.extra_rows(train_rows)
     )
-    return featurizer, featurizer.transform(corpus.docs, seg)
+    return featurizer, featurizer.transform(corpus.docs, corpus.extra)
 
 
 def _drop_seg_view(featurizer: Featurizer, heads: dict) -> Featurizer:
@@ -103,8 +105,12 @@ def train_recipe(recipe_path, data_dir=None, extra_examples=None, progress=None)
         spec.options.get("segmentation", "auto") is not False for spec in recipe.heads.values()
     )
     texts = list(dict.fromkeys(t for d in heads_data.values() for t, _ in d.train + d.dev))
-    corpus = _Corpus(texts, use_seg, say)
-    featurizer, X = _fit_features(corpus, heads_data, _featurizer_config(recipe, use_seg), say)
+    config = _featurizer_config(recipe, use_seg)
+    corpus = _Corpus(texts, {v["source"] for v in config["views"]} - {"norm", "strip"}, say)
+    try:
+        featurizer, X = _fit_features(corpus, heads_data, config, say)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RecipeError(f"{recipe.path}: [features] không hợp lệ: {exc}") from exc
     heads, meta = {}, {}
     for name, spec in recipe.heads.items():
         say(f"Huấn luyện đầu '{name}' ({len(heads_data[name].train)} bài)…")

@@ -34,7 +34,7 @@ def _best_f1(proba: np.ndarray, truth: np.ndarray) -> float:
 def _binary(Xtr, ytr, Xdev, ydev, spec) -> dict:
     """Fit, calibrate and threshold a binary head; dev metrics at the chosen threshold."""
     head = fit_binary(Xtr, ytr, spec.options)
-    coef, intercept = linear_parts(head["estimator"])
+    coef, intercept = linear_parts(head)
     a, b = head["calibration"]
     rule = str(spec.options.get("threshold", DEFAULT_RULES.get(spec.name, DEFAULT_RULE)))
     if len(ydev):
@@ -52,7 +52,7 @@ def _binary(Xtr, ytr, Xdev, ydev, spec) -> dict:
 
 def _scores(head, X) -> np.ndarray:
     """Decision scores of a multi-class head (2 classes: [0, s])."""
-    coef, intercept = linear_parts(head["estimator"])
+    coef, intercept = linear_parts(head)
     z = np.asarray(X @ coef) + intercept
     return np.hstack([np.zeros_like(z), z]) if z.shape[1] == 1 else z
 

@@ -40,20 +40,33 @@ def create_app(config: dict | type | None = None) -> Flask:
     import core.api
     import core.cli
     import core.views
+    import feed
+    import feed.api
+    import feed.views
     import moderation
     import moderation.api
     import moderation.cli
     import moderation.views
-    import registry.models  # noqa: F401 - the registry's tables (views and API come with issue 4)
+    import registry
+    import registry.api
+    import registry.cli
+    import registry.views
 
     app.register_blueprint(core.views.bp)
     _register_api(core.api.blp)
     core.cli.init_app(app)
+    app.register_blueprint(registry.views.bp)
+    _register_api(registry.api.blp)
+    app.cli.add_command(registry.cli.cli)
+    registry.init_app(app)
     app.register_blueprint(moderation.views.bp)
     _register_api(moderation.api.blp)
     app.cli.add_command(moderation.cli.cli)
     app.cli.add_command(classifiers.cli.cli)
     moderation.init_app(app)
+    app.register_blueprint(feed.views.bp)
+    _register_api(feed.api.blp)
+    feed.init_app(app)
     return app
 
 

@@ -27,6 +27,22 @@ KIND_LABELS = {
     UnitKind.AGENCY: _l("Agency"),
 }
 
+# Audit actions as people read them; each job adds its own with register_audit_labels().
+AUDIT_LABELS = {
+    "login": _l("Logged in"),
+    "login_failed": _l("Failed login"),
+    "logout": _l("Logged out"),
+    "token_created": _l("API token created"),
+    "token_revoked": _l("API token revoked"),
+    "unit_created": _l("Unit created"),
+}
+
+
+def register_audit_labels(labels: dict) -> None:
+    """Let a job name its own audit actions."""
+    AUDIT_LABELS.update(labels)
+
+
 # Vietnamese alphabetical order: base letters first, then the tone as a tie-breaker.
 _ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
 _MARKS = {"\u0306": 1, "\u0302": 2, "\u031b": 3}  # breve ă, circumflex â ê ô, horn ơ ư
@@ -86,11 +102,11 @@ def init_app(app: Flask) -> None:
     """Expose the date filters and the labels of roles and unit kinds to templates."""
     app.jinja_env.filters["date_vn"] = date_vn
     app.jinja_env.filters["datetime_vn"] = datetime_vn
-    app.jinja_env.filters["pair"] = lambda value: (value, value)
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
     app.jinja_env.globals["unit_kind_label"] = lambda kind: KIND_LABELS.get(kind, kind)
     app.jinja_env.globals["ancestors"] = _ancestors
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["audit_label"] = lambda action: AUDIT_LABELS.get(action, action)
 
 
 def _ancestors(unit) -> list:

@@ -24,6 +24,7 @@ from sqlalchemy import select, text
 from core import services
 from core.extensions import db, limiter, login_manager
 from core.forms import load_form
+from core.i18n import AUDIT_LABELS
 from core.models import ApiToken, Role, User, utcnow
 from core.permissions import login_required, roles_required
 from core.schemas import AuditFilterSchema, LoginSchema, TokenCreateSchema
@@ -182,7 +183,8 @@ def audit_log():
                        page=filters.get("page", 1), per_page=50, error_out=False)
     query = {k: v for k, v in form.values.items() if v and k != "page"}
     return render_template("core/audit.html", page=page, form=form.values, errors=form.errors,
-                           actions=services.audit_actions(), query=query)
+                           action_choices=[(a, AUDIT_LABELS.get(a, a)) for a in services.audit_actions()],
+                           query=query)
 
 
 def _audit_filters(filters: dict) -> dict:

@@ -60,6 +60,11 @@ class Official(db.Model):
     """A person on a unit's roster; may or may not have a login."""
 
     __tablename__ = "officials"
+    # Coverage reads only this index (an index-only scan on PostgreSQL), never the accounts.
+    __table_args__ = (
+        Index("ix_officials_coverage", "unit_id", "active", "accounts_active",
+              "verified_newest_at", "verified_oldest_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
@@ -71,6 +76,12 @@ class Official(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Derived from the accounts by registry.services.stats.refresh (never edited by hand), so
+    # coverage of a province is one pass over officials instead of a join of millions of accounts:
+    # active declarations, and the newest / oldest confirmation among verified ones.
+    accounts_active: Mapped[int] = mapped_column(default=0, server_default="0")
+    verified_newest_at: Mapped[datetime | None]
+    verified_oldest_at: Mapped[datetime | None]
 
     unit: Mapped[Unit] = relationship()
     user: Mapped[User | None] = relationship()
@@ -114,6 +125,9 @@ class Account(db.Model):
     verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
     declarants: Mapped[list[AccountDeclarant]] = relationship(
         back_populates="account", cascade="all, delete-orphan", order_by="AccountDeclarant.created_at")
+    # Written through this list so a batch of declarations is inserted in one flush.
+    events: Mapped[list[AccountEvent]] = relationship(
+        order_by="AccountEvent.id", passive_deletes=True, cascade="save-update, merge")
 
     def is_overdue(self, now: datetime | None = None) -> bool:
         """Verified, but not re-confirmed within 180 days."""

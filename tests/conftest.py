@@ -44,14 +44,10 @@ def _reset_schema(url: str) -> None:
 
 
 def _empty_tables() -> None:
-    tables = list(reversed(db.metadata.sorted_tables))
+    """DELETE in dependency order: on tables this small it is far quicker than TRUNCATE."""
     with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 class FreshContextClient(FlaskClient):
@@ -89,14 +85,46 @@ def runner(app):
     return app.test_cli_runner()
 
 
+_demo_snapshots: dict[str, list] = {}
+
+
+def _snapshot() -> list:
+    """Every row of every table, in dependency order."""
+    with db.engine.connect() as conn:
+        return [(table, [dict(row._mapping) for row in conn.execute(table.select())])
+                for table in db.metadata.sorted_tables]
+
+
+def _restore(snapshot: list) -> None:
+    """Bulk-insert a snapshot; on PostgreSQL move each id sequence past the restored rows."""
+    with db.engine.begin() as conn:
+        for table, rows in snapshot:
+            if rows:
+                conn.execute(table.insert(), rows)
+        if conn.dialect.name != "postgresql":
+            return
+        for table, rows in snapshot:
+            if rows and "id" in table.c:
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                  f"(SELECT MAX(id) FROM {table.name}))"))
+
+
 @pytest.fixture
 def demo(app):
-    """The demo commune of `flask seed-demo`; returns its units and users by code / username."""
+    """The demo commune of `flask seed-demo`; returns its units and users by code / username.
+
+    Seeding runs once per database; later tests get the same rows back by a bulk insert.
+    """
     from core import demo as demo_module
     from core.services import get_user
 
-    demo_module.seed()
-    db.session.commit()
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url in _demo_snapshots:
+        _restore(_demo_snapshots[url])
+    else:
+        demo_module.seed()
+        db.session.commit()
+        _demo_snapshots[url] = _snapshot()
     units = demo_module.seed_units()
     users = {name: get_user(name) for name, *_ in demo_module.USERS}
     return {"units": units, "users": users, "password": app.config["DEMO_PASSWORD"]}

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import post_form
+
 ANON = "anonymous"
 ACTORS = [ANON, "dangvien.banmat", "bithu.banmat", "kiemduyet.xa", "quantri.xa",
           "kiemduyet.namlanh", "admin"]
@@ -45,6 +47,60 @@ PAGES = [
     ("/moderation/posts/1", {ANON: 302, **OWN_POST}),
     ("/moderation/posts/999999", {ANON: 302, **{a: 404 for a in ALL_USERS}}),
     ("/moderation/images/no-such-image.jpg", {ANON: 302, **{a: 404 for a in ALL_USERS}}),
+    # Curated feed: public pages and feeds for everyone, drafting pages for reviewers in scope.
+    ("/stories", {ANON: 200, **ALL_USERS}),
+    ("/stories/tag/van-hoa", {ANON: 200, **ALL_USERS}),
+    ("/units/muong-leo/stories", {ANON: 200, **ALL_USERS}),
+    ("{public_story}", {ANON: 200, **ALL_USERS}),
+    ("{draft_story}", {ANON: 404, **{a: 404 for a in ALL_USERS}, "kiemduyet.xa": 200,
+                       "admin": 200}),
+    ("/feed.atom", {ANON: 200, **ALL_USERS}),
+    ("/feed.rss", {ANON: 200, **ALL_USERS}),
+    ("/feed.json", {ANON: 200, **ALL_USERS}),
+    ("/units/muong-leo/feed.atom", {ANON: 200, **ALL_USERS}),
+    ("/stories/manage", {ANON: 302, **{a: 403 for a in ALL_USERS}, "kiemduyet.xa": 200,
+                         "kiemduyet.namlanh": 200, "admin": 200}),
+    ("{draft_story_edit}", {ANON: 302, **{a: 403 for a in ALL_USERS}, "kiemduyet.xa": 200,
+                            "kiemduyet.namlanh": 404, "admin": 200}),
+    ("{draft_story_post_new}", {ANON: 302, **{a: 403 for a in ALL_USERS}, "kiemduyet.xa": 302,
+                                "kiemduyet.namlanh": 404, "admin": 302}),
+]
+
+# Registry: {account:X} / {official:X} name the demo account with canonical id X (or its declarant).
+# Bản Sam Quang is the other village: out of scope for Bản Mạt and for the neighbour commune.
+ADMINS_ONLY = {ANON: 302, "dangvien.banmat": 403, "bithu.banmat": 200, "kiemduyet.xa": 403,
+               "quantri.xa": 200, "kiemduyet.namlanh": 403, "admin": 200}
+OTHER_VILLAGE_ADMINS = {ANON: 302, "dangvien.banmat": 404, "bithu.banmat": 404,
+                        "kiemduyet.xa": 403, "quantri.xa": 200, "kiemduyet.namlanh": 404,
+                        "admin": 200}
+OTHER_VILLAGE_STAFF = {**OTHER_VILLAGE_ADMINS, "kiemduyet.xa": 200}
+OTHER_VILLAGE_PERSON = {**OTHER_VILLAGE_ADMINS, "kiemduyet.xa": 404}
+SAM_QUANG = "g/samquang88"
+PAGES += [
+    ("/verify", {ANON: 200, **ALL_USERS}),
+    ("/verify?url=fb.com/tintucmuongleo", {ANON: 200, **ALL_USERS}),
+    ("/registry/my-accounts", {ANON: 302, **ALL_USERS}),
+    ("/registry/declare", {ANON: 302, **ALL_USERS}),
+    (f"/registry/declare?official={{official:{SAM_QUANG}}}", OTHER_VILLAGE_PERSON),
+    ("/registry/accounts", {**ADMINS_ONLY, "kiemduyet.xa": 200, "kiemduyet.namlanh": 200}),
+    ("/registry/accounts?unit=ban-sam-quang", OTHER_VILLAGE_STAFF),
+    (f"/registry/accounts/{{account:{SAM_QUANG}}}", OTHER_VILLAGE_STAFF),
+    (f"/registry/accounts/{{account:{SAM_QUANG}}}/edit", OTHER_VILLAGE_ADMINS),
+    ("/registry/accounts/999999", {ANON: 302, **{a: 404 for a in ALL_USERS}}),
+    ("/registry/roster", ADMINS_ONLY),
+    ("/registry/roster?unit=ban-sam-quang", OTHER_VILLAGE_ADMINS),
+    ("/registry/roster?unit=son-la", {ANON: 302, **{a: 404 for a in ALL_USERS}, "admin": 200}),
+    ("/registry/officials/new", ADMINS_ONLY),
+    ("/registry/officials/new?unit=ban-sam-quang", OTHER_VILLAGE_ADMINS),
+    (f"/registry/officials/{{official:{SAM_QUANG}}}", OTHER_VILLAGE_PERSON),
+    (f"/registry/officials/{{official:{SAM_QUANG}}}/edit", OTHER_VILLAGE_PERSON),
+    ("/registry/coverage", ADMINS_ONLY),
+    ("/registry/coverage?unit=ban-sam-quang", OTHER_VILLAGE_ADMINS),
+    ("/registry/coverage.csv?unit=ban-sam-quang", OTHER_VILLAGE_ADMINS),
+    ("/registry/coverage.xlsx?unit=ban-sam-quang", OTHER_VILLAGE_ADMINS),
+    ("/registry/coverage.pdf", {ANON: 302, **{a: 404 for a in ALL_USERS}}),
+    ("/registry/import", ADMINS_ONLY),
+    ("/registry/import/template.csv", ADMINS_ONLY),
 ]
 
 # API routes answer 401 without a token.
@@ -59,30 +115,90 @@ API = [
     ("/api/v1/queue?unit=muong-leo", {ANON: 401, **REVIEWERS, "kiemduyet.namlanh": 404}),
     ("/api/v1/posts/1", {ANON: 401, **OWN_POST}),
     ("/api/v1/posts/999999", {ANON: 401, **{a: 404 for a in ALL_USERS}}),
+    ("{draft_story_api}", {ANON: 401, **{a: 403 for a in ALL_USERS}, "kiemduyet.xa": 200,
+                           "kiemduyet.namlanh": 404, "admin": 200}),
 ]
 
+API_OTHER_VILLAGE_ADMINS = {**OTHER_VILLAGE_ADMINS, ANON: 401}
+API += [
+    ("/api/v1/officials", {ANON: 401, **ALL_USERS}),
+    ("/api/v1/officials?unit=ban-sam-quang", {**API_OTHER_VILLAGE_ADMINS, "kiemduyet.xa": 200}),
+    (f"/api/v1/officials/{{official:{SAM_QUANG}}}", {**API_OTHER_VILLAGE_ADMINS,
+                                                    "kiemduyet.xa": 404}),
+    ("/api/v1/accounts", {ANON: 401, **ALL_USERS}),
+    ("/api/v1/accounts?unit=ban-sam-quang", {**API_OTHER_VILLAGE_ADMINS, "kiemduyet.xa": 200}),
+    (f"/api/v1/accounts/{{account:{SAM_QUANG}}}", {**API_OTHER_VILLAGE_ADMINS,
+                                                  "kiemduyet.xa": 200}),
+    ("/api/v1/accounts/999999", {ANON: 401, **{a: 404 for a in ALL_USERS}}),
+    ("/api/v1/coverage", {**ADMINS_ONLY, ANON: 401}),
+    ("/api/v1/coverage?unit=ban-sam-quang", API_OTHER_VILLAGE_ADMINS),
+    ("/api/v1/verify?url=fb.com/tintucmuongleo", {ANON: 200, **ALL_USERS}),
+]
 
-def _cases(table):
-    for path, expected in table:
-        for actor in ACTORS:
-            yield pytest.param(path, actor, expected[actor], id=f"{path}-{actor}")
+def _demo_paths() -> dict:
+    """Paths of demo objects whose ids differ between databases, for the {…} rows above."""
+    from tests.feed.factories import demo_story
+
+    public, draft = demo_story(True), demo_story(False)
+    return {"public_story": f"/stories/{public.id}-{public.slug}",
+            "draft_story": f"/stories/{draft.id}-{draft.slug}",
+            "draft_story_edit": f"/stories/{draft.id}/edit",
+            "draft_story_post_new": f"/stories/new?post_id={draft.post_id}",
+            "draft_story_api": f"/api/v1/stories/{draft.id}"}
 
 
-@pytest.mark.parametrize(("path", "actor", "status"), list(_cases(PAGES)))
-def test_pages(client, demo, login_as, path, actor, status):
+
+def _resolve(path: str) -> str:
+    """Replace {account:X} / {official:X} by the ids the demo data got."""
+    import re
+
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from registry.models import Account
+
+    def lookup(match):
+        account = db.session.scalar(select(Account).where(Account.canonical_id == match[2]))
+        return str(account.id if match[1] == "account" else account.official_id)
+
+    path = re.sub(r"\{(account|official):([^}]+)\}", lookup, path)
+    return path.format(**_demo_paths()) if path.startswith("{") else path
+
+
+def _walk(table):
+    return [pytest.param(path, expected, id=path) for path, expected in table]
+
+
+def _page_answer(app, actor: str, path: str):
+    client = app.test_client()
     if actor != ANON:
-        login_as(actor)
-    response = client.get(path)
-    assert response.status_code == status, response.get_data(as_text=True)[:300]
-    if status == 302 and actor == ANON:
-        assert "/login" in response.headers["Location"]
+        response = post_form(client, "/login", {"username": actor,
+                                                "password": app.config["DEMO_PASSWORD"]})
+        assert response.status_code == 302, f"{actor} could not log in"
+    return client.get(path)
 
 
-@pytest.mark.parametrize(("path", "actor", "status"), list(_cases(API)))
-def test_api(client, demo, token_for, path, actor, status):
-    headers = token_for(actor) if actor != ANON else {}
-    response = client.get(path, headers=headers)
-    assert response.status_code == status, response.get_data(as_text=True)[:300]
-    if status >= 400:
-        body = response.get_json()
-        assert set(body["error"]) == {"code", "message", "fields"}
+@pytest.mark.parametrize(("path", "expected"), _walk(PAGES))
+def test_pages(app, demo, path, expected):
+    """Every actor in turn (one demo commune per route keeps the walk quick)."""
+    url, wrong = _resolve(path), []
+    for actor in ACTORS:
+        response = _page_answer(app, actor, url)
+        if response.status_code != expected[actor]:
+            wrong.append(f"{actor}: {response.status_code} != {expected[actor]}")
+        elif response.status_code == 302 and actor == ANON:
+            assert "/login" in response.headers["Location"]
+    assert wrong == [], f"{url}: " + "; ".join(wrong)
+
+
+@pytest.mark.parametrize(("path", "expected"), _walk(API))
+def test_api(app, demo, token_for, path, expected):
+    url, wrong = _resolve(path), []
+    for actor in ACTORS:
+        headers = token_for(actor) if actor != ANON else {}
+        response = app.test_client().get(url, headers=headers)
+        if response.status_code != expected[actor]:
+            wrong.append(f"{actor}: {response.status_code} != {expected[actor]}")
+        elif response.status_code >= 400:
+            assert set(response.get_json()["error"]) == {"code", "message", "fields"}
+    assert wrong == [], f"{url}: " + "; ".join(wrong)

@@ -74,7 +74,10 @@ def split(posts: list[tuple[str, str]]) -> tuple[list, list]:
     """Deterministic stratified split: per label, by SHA-256 of the text."""
     train, dev = [], []
     for label in LABELS:
-        mine = sorted((p for p in posts if p[1] == label), key=lambda p: hashlib.sha256(p[0].encode()).hexdigest())
+        mine = sorted(
+            (p for p in posts if p[1] == label),
+            key=lambda p: hashlib.sha256(p[0].encode()).hexdigest(),
+        )
         cut = round(len(mine) * DEV_SHARE)
         dev += mine[:cut]
         train += mine[cut:]
@@ -103,7 +106,9 @@ def main(argv=None) -> None:
     plain = sum(1 for t, _ in unique if strip_accents(t) == t)
     per_label = {label: sum(1 for _, lab in unique if lab == label) for label in LABELS}
     print(f"read {len(posts)}, dropped {dropped}, kept {len(unique)} {per_label}")
-    print(f"train {len(train)}, dev {len(dev)}, without diacritics {plain} ({plain / len(unique):.0%})")
+    print(
+        f"train {len(train)}, dev {len(dev)}, without diacritics {plain} ({plain / len(unique):.0%})"
+    )
 
 
 if __name__ == "__main__":

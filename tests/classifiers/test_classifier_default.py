@@ -30,5 +30,7 @@ def test_no_diacritics_scores_like_accented_twin(default_model):
     with_marks = default_model.predict(accented)
     without = default_model.predict([strip_accents(t) for t in accented])
     agree = sum(a["label"] == b["label"] for a, b in zip(with_marks, without, strict=True))
-    print(f"no-diacritics agreement on seed dev: {agree}/{len(accented)} = {agree / len(accented):.3f}")
-    assert agree / len(accented) >= 0.85
+    print(
+        f"no-diacritics agreement on seed dev: {agree}/{len(accented)} = {agree / len(accented):.3f}"
+    )
+    assert agree / len(accented) >= 0.9

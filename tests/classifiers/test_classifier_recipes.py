@@ -117,3 +117,25 @@ def test_dev_texts_never_in_train_and_duplicates_dropped(tmp_path, toy_recipe):
 def test_extra_examples_must_match_head_kind(toy_recipe):
     with pytest.raises(RecipeError, match="true/false"):
         train_recipe(toy_recipe, None, extra_examples={"harmful": [("một bài mới", "harmful")]})
+
+
+def test_bad_head_options(tmp_path):
+    _csv(tmp_path, "t.csv", "text,label\na,harmful\n")
+    for option, message in (
+        ('model = "forest"', "model phải là"),
+        ("C = -1", "C phải là số dương"),
+        ('threshold = "recall:2"', "threshold phải là"),
+        ('segmentation = "maybe"', "segmentation phải là"),
+        ('strip_augment = "yes"', "strip_augment phải là"),
+    ):
+        with pytest.raises(RecipeError, match=message):
+            load_recipe(_recipe(tmp_path, _binary("t.csv") + option + "\n"))
+
+
+def test_bad_feature_views(tmp_path):
+    _csv(tmp_path, "t.csv", "text,label\na,harmful\nb,neutral\nc,harmful\nd,neutral\n")
+    body = (
+        '[features]\nviews = [ { name = "x", source = "norm", kind = "char", ngram = [1, 12] } ]\n'
+    )
+    with pytest.raises(RecipeError, match=r"\[features\] không hợp lệ"):
+        train_recipe(_recipe(tmp_path, body + _binary("t.csv") + "segmentation = false\n"), None)

@@ -127,3 +127,9 @@ def test_english_is_available(client, demo):
     assert "Log in" in client.get("/login").get_data(as_text=True)
     client.get("/lang/vi?next=/login")
     assert "Đăng nhập" in client.get("/login").get_data(as_text=True)
+
+
+def test_five_failures_from_one_address_then_429_for_any_account(client, demo):
+    for n in range(5):
+        assert _login(client, f"nobody{n}", "wrong-password").status_code == 401
+    assert _login(client, "admin", demo["password"]).status_code == 429

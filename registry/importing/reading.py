@@ -1,0 +1,153 @@
+"""Read the spreadsheets communes keep (CSV in any usual dialect, or XLSX) into header + rows.
+
+Title rows above the header are skipped; every refusal (empty file, not a CSV/XLSX, old .xls,
+wrong encoding, no recognisable header) is one clear Vietnamese sentence.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+# Canonical column → the header spellings accepted (compared without accents, case, punctuation).
+COLUMNS = {
+    "unit": ["ma don vi", "don vi", "unit", "unit code"],
+    "official_id": ["ma can bo", "official id", "official"],
+    "full_name": ["ho va ten", "ho ten", "full name", "name"],
+    "position": ["chuc vu", "position"],
+    "party_member": ["dang vien", "party member"],
+    "phone": ["so dien thoai", "dien thoai", "sdt", "phone"],
+    "platform": ["nen tang", "platform"],
+    "kind": ["loai tai khoan", "loai", "kind"],
+    "identifier": ["dia chi tai khoan", "tai khoan", "lien ket", "identifier", "url"],
+    "display_name": ["ten hien thi", "ten tai khoan", "display name"],
+    "role": ["vai tro", "role"],
+    "member_count": ["so thanh vien", "member count"],
+    "public": ["cong khai", "public"],
+    "purpose": ["muc dich", "purpose"],
+}
+IGNORED = {"stt", "tt", "so tt", "ghi chu", "note", "notes"}
+REQUIRED = ("unit", "full_name")
+LABELS = {
+    "unit": _l("Unit code"), "official_id": _l("Official number"), "full_name": _l("Full name"),
+    "position": _l("Position"), "party_member": _l("Party member"), "phone": _l("Phone"),
+    "platform": _l("Platform"), "kind": _l("Account type"), "identifier": _l("Account address"),
+    "display_name": _l("Display name"), "role": _l("Role"), "member_count": _l("Members"),
+    "public": _l("Public"), "purpose": _l("Purpose"),
+}
+MAX_ROWS = 200_000
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read; the message says what to do."""
+
+
+def plain(text) -> str:
+    """'Mã đơn vị ' → 'ma don vi': headers and values compared the way people mean them."""
+    text = unicodedata.normalize("NFD", str(text or "")).replace("đ", "d").replace("Đ", "D")
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+HEADER_INDEX = {plain(alias): key for key, aliases in COLUMNS.items() for alias in aliases}
+
+
+def read_table(filename: str, data: bytes) -> tuple[dict, list[tuple[int, dict]]]:
+    """(column → header as written, [(row number, {column: value})]) of a CSV or XLSX file."""
+    if not data or not data.strip():
+        raise ImportFileError(_("The file is empty."))
+    raw_rows = _xlsx_rows(data) if data[:4] == b"PK\x03\x04" else _csv_rows(data, filename)
+    return _with_header(raw_rows)
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise ImportFileError(_("This XLSX file is damaged or is not an Excel workbook.")) \
+            from error
+    sheet = workbook.worksheets[0]
+    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        yield number, list(row)
+    workbook.close()
+
+
+def _decode(data: bytes) -> str:
+    if data[:3] == b"\xef\xbb\xbf":
+        return data[3:].decode("utf-8", errors="strict")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ImportFileError(_("This is an old Excel .xls file: open it in Excel and save it as "
+                                ".xlsx (Excel Workbook) or CSV UTF-8."))
+    if b"\x00" in data[:4096] or data[:4] in (b"%PDF", b"\x89PNG") or data[:3] == b"\xff\xd8\xff":
+        raise ImportFileError(_("This file is neither a CSV nor an XLSX spreadsheet."))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise ImportFileError(_("The CSV file is not in UTF-8 (first bad character on line "
+                                "%(line)s). In Excel use Save As → “CSV UTF-8”.", line=line)) \
+            from None
+
+
+def _csv_rows(data: bytes, filename: str) -> Iterator[tuple[int, list]]:
+    text = _decode(data)
+    head = text.splitlines()[:10]  # the header has the most separators (titles have few)
+    delimiter = max(",;\t", key=lambda d: max((line.count(d) for line in head), default=0))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        yield from enumerate(reader, start=1)
+    except csv.Error as error:
+        raise ImportFileError(_("The CSV file cannot be read: %(error)s", error=str(error))) \
+            from None
+
+
+def _header_of(cells: list) -> dict | None:
+    keys = {}
+    for position, cell in enumerate(cells):
+        key = HEADER_INDEX.get(plain(cell))
+        if key is not None and key not in keys:
+            keys[key] = position
+    return keys if all(k in keys for k in REQUIRED) else None
+
+
+def _with_header(raw_rows) -> tuple[dict, list[tuple[int, dict]]]:
+    header, rows, unknown = None, [], []
+    for number, cells in raw_rows:
+        if header is None:
+            header = _header_of(cells)
+            if header is None and number >= 10:
+                break
+            if header is not None:
+                unknown = [str(c) for c in cells if str(c or "").strip()
+                           and HEADER_INDEX.get(plain(c)) is None and plain(c) not in IGNORED]
+            continue
+        if all(str(c if c is not None else "").strip() == "" for c in cells):
+            continue
+        rows.append((number, {key: cells[pos] if pos < len(cells) else None
+                              for key, pos in header.items()}))
+        if len(rows) > MAX_ROWS:
+            raise ImportFileError(_("Too many rows (at most %(max)s).", max=MAX_ROWS))
+    if header is None:
+        expected = ", ".join(str(LABELS[key]) for key in COLUMNS)
+        raise ImportFileError(_("No header row with the columns “Unit code” and “Full name” in "
+                                "the first 10 rows. Accepted columns: %(columns)s.",
+                                columns=expected))
+    if unknown:
+        expected = ", ".join(str(LABELS[key]) for key in COLUMNS)
+        raise ImportFileError(_("Unknown columns: %(unknown)s. Accepted columns: %(columns)s "
+                                "(and STT, Ghi chú, which are ignored).",
+                                unknown=", ".join(unknown), columns=expected))
+    if not rows:
+        raise ImportFileError(_("The file has a header but no rows."))
+    return header, rows
