@@ -1,7 +1,7 @@
 """moderation posts clusters decisions
 
 Revision ID: 0003_moderation
-Revises: 0002_registry
+Revises: 0002b_registry_idx
 Create Date: 2026-11-25 02:12:33.440961
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003_moderation'
-down_revision = '0002_registry'
+down_revision = '0002b_registry_idx'
 branch_labels = None
 depends_on = None
 
