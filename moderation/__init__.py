@@ -20,13 +20,15 @@ def _settings() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    """Settings, template helpers and the hooks other parts of the app call."""
+    """Settings, template helpers, audit labels and the hooks other parts of the app call."""
+    from core.i18n import register_audit_labels
     from moderation import demo, presenters, scoring
     from moderation.services import learning
 
     for key, value in _settings().items():
         app.config.setdefault(key, value)
     presenters.init_app(app)
+    register_audit_labels(presenters.AUDIT_LABELS)
     app.extensions["caidep.model_version"] = scoring.active_version
     app.extensions["caidep.review_examples"] = learning.review_examples
     app.extensions.setdefault("caidep.demo_seeders", []).append(demo.seed)

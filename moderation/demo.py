@@ -63,10 +63,10 @@ OLD_REJECTED = [
 
 
 def _groups(units) -> list[Account]:
-    """Group accounts declared in the commune (the registry demo's), else a few of our own."""
+    """Zalo groups declared in the commune (the registry demo's), else a few of our own."""
     commune = units["muong-leo"]
     found = db.session.scalars(
-        select(Account).where(Account.kind == AccountKind.GROUP,
+        select(Account).where(Account.kind == AccountKind.GROUP, Account.platform == "zalo",
                               Account.unit_id.in_(subtree_ids(commune)))
         .order_by(Account.member_count.desc().nulls_last(), Account.id)).all()
     if len(found) >= 2:

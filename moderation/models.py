@@ -144,6 +144,7 @@ class Post(db.Model):
         Index("ix_posts_queue", "priority_key"),
         Index("ix_posts_queue_label", "label", "priority_key"),
         Index("ix_posts_queue_unit", "queue_unit_id", "priority_key"),
+        Index("ix_posts_queue_status", "status", "priority_key"),
         Index("ix_posts_unit_id_created_at", "unit_id", "created_at"),
         Index("ix_posts_status_decided_at", "status", "decided_at"),
         Index("ix_posts_account_id_status_decided_at", "account_id", "status", "decided_at"),

@@ -31,6 +31,14 @@ PLATFORMS = {Platform.FACEBOOK: "Facebook", Platform.ZALO: "Zalo", Platform.TIKT
              Platform.TELEGRAM: "Telegram", Platform.OTHER: _l("Other")}
 TONE = {Label.HARMFUL: "bad", Label.UNVERIFIED: "warn", Label.POSITIVE: "ok",
         SourceCheck.OFFICIAL: "ok", SourceCheck.UNRELIABLE: "bad"}
+AUDIT_LABELS = {
+    "post_claimed": _l("Post claimed for review"), "post_released": _l("Claim released"),
+    "post_approved": _l("Post approved"), "post_rejected": _l("Post rejected"),
+    "post_marked_false": _l("Post marked false"), "post_marked_verified": _l("Post verified"),
+    "post_escalated": _l("Post escalated"), "decision_undone": _l("Decision undone"),
+    "post_detached": _l("Post detached from its cluster"), "posts_imported": _l("Posts imported"),
+    "webhook_received": _l("Post received from the chat bot"),
+}
 HEADS = {"harmful": _l("harmful"), "unverified": _l("unverified"), "positive": _l("positive")}
 
 

@@ -66,6 +66,16 @@ class _BlankIsMissing(Schema):
 class PostCreateSchema(_BlankIsMissing):
     """A post submitted by the page form, the API, an import row or the webhook."""
 
+    @pre_load
+    def _no_nul(self, data, **kwargs):
+        """NUL cannot be stored (PostgreSQL refuses it): say so instead of failing later."""
+        if hasattr(data, "items"):
+            bad = {key: [_l("Contains an invalid character (NUL).")]
+                   for key, value in data.items() if isinstance(value, str) and "\x00" in value}
+            if bad:
+                raise ValidationError(bad)
+        return data
+
     text = text_field(MAX_TEXT)
     url = Url(load_default=None, allow_none=True)
     platform = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(

@@ -39,12 +39,12 @@ PAGES = [
                                "kiemduyet.xa": 403, "quantri.xa": 200, "kiemduyet.namlanh": 403,
                                "admin": 200}),
     ("/healthz", {ANON: 200, **ALL_USERS}),
-    # Moderation. Post 1 is the demo's first post: submitted by dangvien.banmat in Bản Mạt.
+    # Moderation. {demo_post} is the demo's first post: submitted by dangvien.banmat in Bản Mạt.
     ("/moderation/submit", {ANON: 302, **ALL_USERS}),
     ("/moderation/mine", {ANON: 302, **ALL_USERS}),
     ("/moderation/queue", {ANON: 302, **REVIEWERS}),
     ("/moderation/queue?unit=nam-lanh", {ANON: 302, **REVIEWERS, "kiemduyet.xa": 404}),
-    ("/moderation/posts/1", {ANON: 302, **OWN_POST}),
+    ("{demo_post}", {ANON: 302, **OWN_POST}),
     ("/moderation/posts/999999", {ANON: 302, **{a: 404 for a in ALL_USERS}}),
     ("/moderation/images/no-such-image.jpg", {ANON: 302, **{a: 404 for a in ALL_USERS}}),
     # Curated feed: public pages and feeds for everyone, drafting pages for reviewers in scope.
@@ -113,7 +113,7 @@ API = [
     ("/api/v1/openapi.json", {ANON: 200, **ALL_USERS}),
     ("/api/v1/queue", {ANON: 401, **REVIEWERS}),
     ("/api/v1/queue?unit=muong-leo", {ANON: 401, **REVIEWERS, "kiemduyet.namlanh": 404}),
-    ("/api/v1/posts/1", {ANON: 401, **OWN_POST}),
+    ("{demo_post_api}", {ANON: 401, **OWN_POST}),
     ("/api/v1/posts/999999", {ANON: 401, **{a: 404 for a in ALL_USERS}}),
     ("{draft_story_api}", {ANON: 401, **{a: 403 for a in ALL_USERS}, "kiemduyet.xa": 200,
                            "kiemduyet.namlanh": 404, "admin": 200}),
@@ -140,12 +140,25 @@ def _demo_paths() -> dict:
     from tests.feed.factories import demo_story
 
     public, draft = demo_story(True), demo_story(False)
-    return {"public_story": f"/stories/{public.id}-{public.slug}",
+    post = _first_demo_post()
+    return {"demo_post": f"/moderation/posts/{post}", "demo_post_api": f"/api/v1/posts/{post}",
+            "public_story": f"/stories/{public.id}-{public.slug}",
             "draft_story": f"/stories/{draft.id}-{draft.slug}",
             "draft_story_edit": f"/stories/{draft.id}/edit",
             "draft_story_post_new": f"/stories/new?post_id={draft.post_id}",
             "draft_story_api": f"/api/v1/stories/{draft.id}"}
 
+
+
+def _first_demo_post() -> int:
+    """The id of moderation.demo's first post (dangvien.banmat's, in Bản Mạt)."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from moderation.demo import OLD_REJECTED
+    from moderation.models import Post
+
+    return db.session.scalar(select(Post.id).where(Post.text == OLD_REJECTED[0]))
 
 
 def _resolve(path: str) -> str:

@@ -61,10 +61,10 @@ def find_cluster(fp: neardup.Fingerprint, keys: list[int]) -> Cluster | None:
 
 
 def store_bands(post: Post, keys: list[int]) -> None:
-    """Index the post's bands (one multi-row insert)."""
+    """Index the post's bands (one cached statement, executed for every band)."""
     if keys:
-        db.session.execute(insert(PostBand), [{"band_key": k, "post_id": post.id}
-                                              for k in dict.fromkeys(keys)])
+        db.session.connection().execute(insert(PostBand.__table__), [
+            {"band_key": k, "post_id": post.id} for k in dict.fromkeys(keys)])
 
 
 def lead_of(cluster: Cluster) -> Post | None:

@@ -214,6 +214,8 @@ def undo(decision: Decision, user: User) -> Decision:
     db.session.flush()
     _record_applied(reversal, cluster.id)
     _restore(decision, cluster, user, now)
+    if decision.action == Action.APPROVE:
+        _withdraw_stories(decision, user)
     audit("decision_undone", actor=user, target=decision.post, unit=decision.post.unit,
           summary="Hoàn tác: " + _decision_summary(decision.action, decision.reason),
           decision_id=decision.id, reversal_id=reversal.id, cluster_id=cluster.id)
@@ -238,6 +240,17 @@ def _restore(decision: Decision, cluster: Cluster, user: User, now) -> None:
         clusters.make_lead(cluster, lead, decision.unit_id)
         cluster.claimed_by_id = user.id  # the reviewer who undid can decide again at once
         cluster.claimed_until = now + CLAIM_FOR
+
+
+def _withdraw_stories(decision: Decision, user: User) -> None:
+    """An approval undone: a story already published from one of its posts is withdrawn."""
+    from feed.services import withdraw_for_post  # the feed builds on moderation, not the reverse
+
+    posts = db.session.scalars(select(Post).join(
+        DecisionPost, DecisionPost.post_id == Post.id).where(
+        DecisionPost.decision_id == decision.id)).all()
+    for post in posts:
+        withdraw_for_post(post, user, "Hoàn tác quyết định thông qua bài gốc")
 
 
 def detach(post: Post, user: User) -> Cluster:

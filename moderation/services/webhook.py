@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from datetime import UTC, datetime
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -40,6 +41,7 @@ from moderation.models import WebhookDelivery
 
 TIMESTAMP_HEADER = "X-Caidep-Timestamp"
 SIGNATURE_HEADER = "X-Caidep-Signature"
+log = logging.getLogger(__name__)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -64,18 +66,26 @@ def verify(headers, body: bytes, now: datetime | None = None) -> tuple[str, date
     given = (headers.get(SIGNATURE_HEADER) or "").strip()
     bad = ApiError(401, "bad_signature", _("The webhook signature is missing or wrong."))
     if not raw_ts.isdigit() or not given.startswith("sha256="):
-        raise bad
+        raise _refused(bad)
     expected = sign(config["MODERATION_WEBHOOK_SECRET"], raw_ts, body)
     if not hmac.compare_digest(expected, given):
-        raise bad
+        raise _refused(bad)
     sent = datetime.fromtimestamp(int(raw_ts), UTC)
     now = now or datetime.now(UTC)
     if abs((now - sent).total_seconds()) > config["MODERATION_WEBHOOK_WINDOW"]:
-        raise ApiError(401, "stale_request", _("The webhook call is too old (or its clock is wrong)."))
+        raise _refused(ApiError(401, "stale_request",
+                                _("The webhook call is too old (or its clock is wrong).")))
     digest = expected.removeprefix("sha256=")
     if db.session.scalar(select(WebhookDelivery.id).where(WebhookDelivery.signature == digest)):
-        raise ApiError(409, "replayed", _("This webhook call was already received."))
+        raise _refused(ApiError(409, "replayed", _("This webhook call was already received.")))
     return digest, sent
+
+
+def _refused(error: ApiError) -> ApiError:
+    """Refused calls write nothing to the database; the log keeps a trace for operators."""
+    log.warning("Webhook refused (%s) from %s", error.error_code,
+                request.remote_addr if has_request_context() else "?")
+    return error
 
 
 def record(digest: str, sent: datetime, post) -> None:

@@ -30,6 +30,33 @@ def app(app, model_store):
     return app
 
 
+_scored_demos: dict[str, list] = {}
+
+
+@pytest.fixture
+def demo(app):
+    """The demo commune seeded with the toy model active, so its posts are scored.
+
+    Like tests/conftest.py's `demo` (seeded once per database, then restored from a snapshot),
+    but with its own snapshot: the shared one may have been taken without a model.
+    """
+    from core import demo as demo_module
+    from core.extensions import db
+    from core.services import get_user
+    from tests.conftest import _restore, _snapshot
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url in _scored_demos:
+        _restore(_scored_demos[url])
+    else:
+        demo_module.seed()
+        db.session.commit()
+        _scored_demos[url] = _snapshot()
+    units = demo_module.seed_units()
+    users = {name: get_user(name) for name, *_ in demo_module.USERS}
+    return {"units": units, "users": users, "password": app.config["DEMO_PASSWORD"]}
+
+
 @pytest.fixture
 def no_model(app, tmp_path):
     """No model is active."""

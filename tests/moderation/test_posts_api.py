@@ -83,6 +83,8 @@ def test_without_a_model_posts_are_queued_unscored(no_model, api_post):
     ({"text": "ok", "seen_at": "hôm qua"}, "seen_at"),
     ({"text": "ok", "unit": "nam-lanh"}, "unit"),
     ({"text": "ok", "account_id": 999999}, "account_id"),
+    ({"text": "Tin có ký tự lạ\x00 ở giữa."}, "text"),
+    ({"text": "ok", "author": "A\x00"}, "author"),
 ])
 def test_bad_input_is_refused_in_vietnamese_and_nothing_is_written(client, token_for, payload,
                                                                     field):
@@ -93,7 +95,8 @@ def test_bad_input_is_refused_in_vietnamese_and_nothing_is_written(client, token
     error = response.get_json()["error"]
     assert field in error["fields"]
     message = _text(error["fields"][field])
-    assert any(word in message for word in ("Trường", "Tối đa", "không", "Không", "Phải")), message
+    assert any(word in message for word in ("Trường", "Tối đa", "không", "Không", "Phải",
+                                            "ký tự")), message
     assert _counts() == before
 
 

@@ -316,4 +316,24 @@ def test_audit_page_filters_cover_moderation_actions(client, token_for, api_post
         assert f'<option value="{action}"' in page
     only = client.get("/audit?action=decision_undone&actor=kiemduyet.xa&unit=ban-mat")
     html = only.get_data(as_text=True)
-    assert "Hoàn tác: Từ chối: Lừa đảo" in html and "post_claimed</code>" not in html
+    assert "Hoàn tác: Từ chối: Lừa đảo" in html and "Hoàn tác quyết định" in html
+    assert "Nhận xử lý đến" not in html  # the claim is filtered out
+
+
+def test_undoing_an_approval_withdraws_the_published_story(client, token_for, api_post, demo):
+    from core.services import get_user
+    from feed import services as feed
+    from feed.models import Story
+
+    post = api_post("dangvien.banmat", POSITIVE).get_json()
+    headers = token_for("kiemduyet.xa")
+    decision = client.post(f"/api/v1/posts/{post['id']}/decision", headers=headers,
+                           json={"action": "approve", "reason": "story"}).get_json()
+    reviewer = get_user("kiemduyet.xa")
+    story = feed.create_story(db.session.get(Post, post["id"]), reviewer, {})
+    feed.publish(story, reviewer)
+    db.session.commit()
+    assert client.post(f"/api/v1/decisions/{decision['id']}/undo",
+                       headers=headers).status_code == 200
+    assert db.session.get(Story, story.id).status == "withdrawn"
+    assert "story_withdrawn" in _actions("kiemduyet.xa")
