@@ -23,12 +23,12 @@ from registry.schemas import (
     AccountUpdateSchema,
     CoverageQuerySchema,
     CoverageSchema,
-    VerificationSchema,
     OfficialCreateSchema,
     OfficialListSchema,
     OfficialQuerySchema,
     OfficialSchema,
     OfficialUpdateSchema,
+    VerificationSchema,
     VerifyQuerySchema,
     VerifyResultSchema,
 )
