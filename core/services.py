@@ -122,7 +122,10 @@ def user_for_token(plain: str) -> User | None:
         return None
     if token.expires_at is not None and as_utc(token.expires_at) <= utcnow():
         return None
-    token.last_used_at = utcnow()
+    now = utcnow()
+    # Note the use at most once a minute: a write on every API call would cost each request.
+    if token.last_used_at is None or as_utc(token.last_used_at) < now - timedelta(minutes=1):
+        token.last_used_at = now
     return token.user
 
 
