@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.extensions import db
-from core.models import ApiToken, AuditEntry, utcnow
+from core.models import ApiToken, AuditEntry, as_utc, utcnow
+from core.services import get_user
 from tests.conftest import csrf_from, post_form
 
 
@@ -104,6 +105,34 @@ def test_expired_token_is_refused(client, demo, token_for):
     response = client.get("/api/v1/me", headers=headers)
     assert response.status_code == 401
     assert "hết hạn" in response.get_json()["error"]["message"]
+
+
+def test_token_of_a_deactivated_user_is_refused(client, demo, token_for):
+    headers = token_for("dangvien.banmat")
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    get_user("dangvien.banmat").active = False
+    db.session.commit()
+    response = client.get("/api/v1/me", headers=headers)
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "invalid_token"
+
+
+def test_token_use_is_noted_at_most_once_a_minute(client, demo, token_for):
+    headers = token_for("admin")
+    token = db.session.scalars(select(ApiToken)).one()
+    assert token.last_used_at is None
+    client.get("/api/v1/me", headers=headers)
+    db.session.expire_all()
+    first = token.last_used_at
+    assert first is not None
+    client.get("/api/v1/me", headers=headers)
+    db.session.expire_all()
+    assert token.last_used_at == first  # a second call within the minute writes nothing
+    token.last_used_at = utcnow() - timedelta(minutes=2)
+    db.session.commit()
+    client.get("/api/v1/me", headers=headers)
+    db.session.expire_all()
+    assert as_utc(token.last_used_at) > utcnow() - timedelta(minutes=1)
 
 
 def test_someone_elses_token_cannot_be_revoked(client, demo, login_as, token_for):
