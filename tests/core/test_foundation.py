@@ -98,3 +98,21 @@ def test_vietnamese_collation():
 def test_healthz_reports_database(client):
     body = client.get("/healthz").get_json()
     assert body["db"] == "ok" and "model" in body
+
+
+def test_insert_now_writes_one_row_and_leaves_a_loaded_object(app):
+    """The hot-path INSERT fills defaults and foreign keys like the unit of work would."""
+    from core.extensions import insert_now
+    from core.models import User
+
+    unit = make_unit("xa", kind="commune")
+    user = User(username="nguoi.moi", password_hash="x", unit=unit)  # unit_id via relationship
+    insert_now(user)
+    assert user.id is not None and user.unit_id == unit.id
+    assert user.active is True and user.full_name == "" and user.created_at is not None
+    assert user in db.session and not db.session.dirty and not db.session.new
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(User, user.id).unit.code == "xa"
+    with pytest.raises(ValueError):
+        insert_now(user)  # already written

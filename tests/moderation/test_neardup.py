@@ -88,11 +88,14 @@ def test_lookup_goes_through_the_band_index(app, demo):
         _submit(user, ORIGINALS[3])
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
-    lookups = [s for s in statements if "post_bands" in s and "SELECT" in s]
-    assert lookups and all("band_key IN" in s for s in lookups)
+    lookups = [s for s in statements if "post_bands" in s and s.lstrip().startswith("SELECT")]
+    assert lookups and all("band_key IN" in s or "band_key = ANY" in s for s in lookups)
     if db.engine.dialect.name == "postgresql":
-        # With sequential scans forbidden, the planner must still find an index for it.
+        # With sequential scans forbidden, the planner must still find an index for the very
+        # statement intake runs.
+        from moderation.services.clusters import _CANDIDATES_PG
+
         db.session.execute(db.text("SET LOCAL enable_seqscan = off"))
-        plan = " ".join(db.session.execute(db.text(
-            "EXPLAIN SELECT post_id FROM post_bands WHERE band_key IN (1, 2, 3)")).scalars())
+        plan = " ".join(db.session.execute(
+            db.text("EXPLAIN " + _CANDIDATES_PG.text), {"keys": [1, 2, 3], "limit": 50}).scalars())
         assert "Index" in plan and "Seq Scan" not in plan, plan

@@ -101,6 +101,9 @@ def test_reject_applies_to_the_whole_cluster_and_records_what_was_seen(
     copy = client.post("/api/v1/posts", headers=token_for("dangvien.banmat"),
                        json={"text": HARMFUL + " Ai biết thì báo cho bà con cùng biết."}).get_json()
     assert (copy["status"], copy["route"]) == ("rejected", "inherited")
+    # …and is recorded under that decision, so an undo covers the copy too.
+    assert db.session.scalar(select(DecisionPost.decision_id).where(
+        DecisionPost.post_id == copy["id"])) == decision["id"]
     assert "post_rejected" in _actions("kiemduyet.xa")
     # Decisions are append-only.
     row = db.session.get(Decision, decision["id"])
