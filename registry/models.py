@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
+from core.i18n import NAME_KEY_LENGTH, vn_name_key
 from core.models import AppendOnlyError, Unit, User, as_utc, utcnow
 
 RECONFIRM_AFTER = timedelta(days=180)
@@ -64,6 +65,7 @@ class Official(db.Model):
     __table_args__ = (
         Index("ix_officials_coverage", "unit_id", "active", "accounts_active",
               "verified_newest_at", "verified_oldest_at"),
+        Index("ix_officials_roster", "unit_id", "sort_name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,8 +85,19 @@ class Official(db.Model):
     verified_newest_at: Mapped[datetime | None]
     verified_oldest_at: Mapped[datetime | None]
 
+    # Vietnamese order of names (core.i18n.vn_name_key), kept by the event below, so rosters
+    # sort and paginate in the database; a binary collation on PostgreSQL whatever its locale.
+    sort_name: Mapped[str] = mapped_column(
+        String(NAME_KEY_LENGTH).with_variant(String(NAME_KEY_LENGTH, collation="C"), "postgresql"),
+        default="", server_default="")
+
     unit: Mapped[Unit] = relationship()
     user: Mapped[User | None] = relationship()
+
+
+@event.listens_for(Official.full_name, "set")
+def _keep_sort_name(target: Official, value: str, _old, _initiator) -> None:
+    target.sort_name = vn_name_key(value)
 
 
 class Account(db.Model):

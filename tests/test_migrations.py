@@ -56,3 +56,24 @@ def test_upgrade_matches_models_and_downgrade_empties(scratch_url, tmp_path):
         leftover = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert leftover == set()
         db.engine.dispose()
+
+
+def test_existing_officials_get_their_vietnamese_sort_key(scratch_url, tmp_path):
+    """0005 backfills sort_name for rosters written before it."""
+    app = create_app(make_config(tmp_path, scratch_url))
+    with app.app_context():
+        upgrade(revision="0004_feed")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO units (id, code, name, kind, path, depth, created_at) "
+                              "VALUES (1, 'xa', 'Xã', 'commune', '/1/', 0, CURRENT_TIMESTAMP)"))
+            for number, name in enumerate(["Vừ A Dính", "Lò Văn Ánh", "Quàng Thị An"], 1):
+                conn.execute(text(
+                    "INSERT INTO officials (id, unit_id, full_name, position, party_member, "
+                    "active, created_at, updated_at) VALUES (:id, 1, :name, '', false, true, "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"id": number, "name": name})
+        upgrade()
+        with db.engine.connect() as conn:
+            names = conn.execute(text(
+                "SELECT full_name FROM officials ORDER BY sort_name")).scalars().all()
+        assert names == ["Quàng Thị An", "Lò Văn Ánh", "Vừ A Dính"]
+        db.engine.dispose()

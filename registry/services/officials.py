@@ -74,7 +74,7 @@ def officials_query(user: User, within: Unit | None = None, include_inactive: bo
         stmt = stmt.where(Official.user_id == user.id)
     if not include_inactive:
         stmt = stmt.where(Official.active.is_(True))
-    return stmt.order_by(Official.unit_id, Official.full_name, Official.id)
+    return stmt.order_by(Official.unit_id, Official.sort_name, Official.id)
 
 
 def link_user(user: User, official_id: int | None) -> Official | None:

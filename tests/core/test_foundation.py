@@ -95,6 +95,19 @@ def test_vietnamese_collation():
                                               "Óc", "Ôn", "Ơn"]
 
 
+def test_name_key_orders_by_given_name_in_binary_order():
+    from core.i18n import vn_name_key
+
+    names = ["Nguyễn Văn Anh", "Trần An", "Lê Thị Ánh", "Phạm Đức", "Bùi Dũng", "Vừ A Dính",
+             "Lò Văn Ơn", "Hà Ôn", "", "Giàng A Zơ"]
+    assert sorted(names, key=vn_name_key) == [
+        "", "Trần An", "Nguyễn Văn Anh", "Lê Thị Ánh", "Vừ A Dính", "Bùi Dũng", "Phạm Đức",
+        "Hà Ôn", "Lò Văn Ơn", "Giàng A Zơ"]
+    key = vn_name_key("Đinh Thị Hồng " * 40)
+    assert len(key) <= 400 and key.isprintable() is False  # a control separator, no NUL
+    assert "\x00" not in key and max(map(ord, key)) < 0x400
+
+
 def test_healthz_reports_database(client):
     body = client.get("/healthz").get_json()
     assert body["db"] == "ok" and "model" in body

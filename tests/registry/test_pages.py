@@ -190,3 +190,27 @@ def test_public_verify_page(client, demo):
     bad = client.get("/verify?url=javascript:alert(1)")
     assert bad.status_code == 422 and "http://" in _text(bad)
     assert client.get("/verify").status_code == 200
+
+
+def test_roster_lists_people_in_vietnamese_order(client, login_as):
+    """By given name, in the Vietnamese alphabet (Đ after D, Ơ after Ô), as lists are read."""
+    from core.services import get_unit
+    from tests.factories import make_unit
+
+    unit = make_unit("ban-thu-tu", parent=get_unit("muong-leo"), name="Bản Thứ Tự")
+    names = ["Vì Thị Ơn", "Đinh Văn Bình", "Lường Văn Đức", "Lò Thị Ánh", "Cà Văn Dũng",
+             "Quàng Văn An", "Lò Văn Ôn", "Hà Thị Ánh"]
+    for name in names:
+        db.session.add(Official(unit=unit, full_name=name))
+    db.session.commit()
+    login_as("quantri.xa")
+    page = _text(client.get("/registry/roster?unit=ban-thu-tu"))
+    order = sorted(names, key=page.index)
+    assert order == ["Quàng Văn An", "Hà Thị Ánh", "Lò Thị Ánh", "Đinh Văn Bình", "Cà Văn Dũng",
+                     "Lường Văn Đức", "Lò Văn Ôn", "Vì Thị Ơn"]
+    # Renaming someone moves them.
+    person = db.session.scalar(select(Official).where(Official.full_name == "Quàng Văn An"))
+    person.full_name = "Quàng Văn Xuân"
+    db.session.commit()
+    page = _text(client.get("/registry/roster?unit=ban-thu-tu"))
+    assert page.index("Vì Thị Ơn") < page.index("Quàng Văn Xuân")
