@@ -133,12 +133,14 @@ def user_for_token(plain: str) -> User | None:
         return None
     user, token_id, last_used_at = row
     # Note the use at most once a minute (a write on every API call would cost each request),
-    # in its own short transaction: a read-only request never commits its own.
+    # committed at once since a read-only request never commits. Authentication is the
+    # request's first use of the session, so nothing else is committed with it; a second
+    # connection instead would deadlock a pool that threads have drained.
     if last_used_at is None or as_utc(last_used_at) < now - timedelta(minutes=1):
-        with db.engine.begin() as connection:
-            connection.execute(update(ApiToken.__table__)
-                               .where(ApiToken.__table__.c.id == token_id)
-                               .values(last_used_at=now))
+        db.session.execute(update(ApiToken).where(ApiToken.id == token_id)
+                           .values(last_used_at=now)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
     return user
 
 
