@@ -140,9 +140,12 @@ def test_coverage_page_chart_and_downloads(client, login_as):
     text = _text(page)
     assert page.status_code == 200 and "<svg" in text and "Bản Mạt" in text
     assert len(page.data) < 100_000
-    # On a phone each cell shows its column's name, the total row's cells too.
-    total = text[text.index('class="total"'):].split("</tr>", 1)[0]
-    assert total.count("data-label=") == 5 and 'data-label="Độ phủ"' in total
+    # On a phone each cell shows its column's name: every row's figures, the total's too.
+    body = text[text.index("<tbody>"):text.index("</tbody>")]
+    rows = body.split("</tr>")[:-1]
+    assert len(rows) == 17 + 2 and 'class="total"' in rows[-1]  # villages, the commune's own, total
+    assert all(row.count("data-label=") == 5 for row in rows)
+    assert 'data-label="Độ phủ"' in rows[-1]
     csv = client.get("/registry/coverage.csv?unit=muong-leo")
     assert csv.data.startswith("\ufeff".encode())
     lines = csv.data.decode("utf-8-sig").splitlines()
