@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from classifiers.featurestream import MAX_N, Occurrences, occurrences
-from classifiers.normalise import shape_tokens
+from classifiers.normalise import punct_tokens, raw_tokens, shape_tokens
 from classifiers.segment import segment
 
 DEFAULT_VIEWS = [
@@ -23,7 +23,10 @@ DEFAULT_VIEWS = [
 SHAPE_VIEW = {"name": "shape", "source": "shape", "kind": "word", "ngram": [1, 1], "weight": 0.5}
 DEFAULT_CONFIG = {"bits": 20, "min_df": 2, "sublinear": True, "views": DEFAULT_VIEWS}
 _CHUNK = 4096
-SOURCES = {"norm", "strip", "seg", "shape"}
+# norm: normalised tokens; strip: the same without diacritics; seg: underthesea words;
+# shape: surface-cue tokens; raw: words as typed, lower-cased, punctuation attached;
+# punct: punctuation runs and line breaks in order (the last three read the original text)
+SOURCES = {"norm", "strip", "seg", "shape", "raw", "punct"}
 
 
 class Featurizer:
@@ -67,7 +70,7 @@ class Featurizer:
         return cls(state["config"], np.asarray(state["buckets"]), np.asarray(state["idf"]))
 
     def extra_sources(self) -> set[str]:
-        """Sources besides the normalised text that callers must supply (``seg``, ``shape``)."""
+        """Sources besides the normalised text that callers must supply (``seg``, ``shape``…)."""
         return {view["source"] for view in self.config["views"]} - {"norm", "strip"}
 
     def fit(self, docs: list, extra: dict | None = None) -> "Featurizer":
@@ -155,10 +158,15 @@ class Featurizer:
 
 
 def extra_tokens(sources: set, texts: list[str], docs: list[list[str]]) -> dict:
-    """Token lists of the extra sources a featurizer reads: segmented words, surface shape."""
+    """Token lists of the extra sources a featurizer reads: segmented words, surface shape,
+    raw words, punctuation."""
     out = {}
     if "seg" in sources:
         out["seg"] = [segment(tokens) for tokens in docs]
     if "shape" in sources:
         out["shape"] = [shape_tokens(text) for text in texts]
+    if "raw" in sources:
+        out["raw"] = [raw_tokens(text) for text in texts]
+    if "punct" in sources:
+        out["punct"] = [punct_tokens(text) for text in texts]
     return out

@@ -203,7 +203,8 @@ def _sources(docs: list, extra: dict, needed: set) -> dict[str, _Source]:
 def occurrences(docs: list, extra: dict | None, config: dict, with_tokens: bool) -> Occurrences:
     """Every n-gram occurrence of every view for a batch of token lists.
 
-    ``extra`` holds the token lists of the other sources (``seg``, ``shape``) when a view reads them."""
+    ``extra`` holds the token lists of the other sources (``seg``, ``shape``, ``raw``…) when a
+    view reads them."""
     sources = _sources(docs, extra or {}, {v["source"] for v in config["views"]})
     bits = config["bits"]
     shift = np.uint64(64 - bits)

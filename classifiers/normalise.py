@@ -233,3 +233,20 @@ def shape_tokens(text: str) -> list[str]:
         f"hash{min(text.count('#'), 3)}",
         f"emo{min(len(_EMOJI.findall(text)), 5)}",
     ]
+
+
+_CONTROL = {code: " " for code in range(0x20)} | {0x7F: " "}
+_PUNCT_RUN = re.compile(r"[^\w\s\x00-\x1f\x7f]+|\n+")
+LINE_BREAK = "¶"
+
+
+def raw_tokens(text: str) -> list[str]:
+    """The post's words as typed, lower-cased, punctuation left attached (``(1)``, ``tại:``,
+    ``#tag``): the cues ``normalise`` throws away, for the ``raw`` feature source."""
+    return unicodedata.normalize("NFC", text).lower().translate(_CONTROL).split()
+
+
+def punct_tokens(text: str) -> list[str]:
+    """Runs of punctuation and of line breaks (one ``¶`` each), in order: how a post is laid
+    out, for the ``punct`` feature source."""
+    return [LINE_BREAK if run[0] == "\n" else run for run in _PUNCT_RUN.findall(text)]

@@ -8,10 +8,14 @@ The format is a contract shared with other tools (SPEC §4)::
 
 A head whose files all have ``labels`` is binary; one without any is multi-class over the
 file's own labels. Paths: absolute, ``data:…`` inside the data directory, or relative to the
-recipe. Optional per head: ``model`` (lr|svm), ``C``, ``threshold`` (``f1`` or
-``recall:0.9``), ``segmentation`` (auto|true|false), ``strip_augment`` (add accent-free
-copies of train posts). Optional ``[features]`` table
-(``bits``, ``min_df``, ``sublinear``, ``views``, ``shape`` = surface-cue tokens).
+recipe. Optional per head: ``model`` (lr|svm; binary heads also nbsvm, and blend = NB-SVM
+and LR log-odds averaged into one linear column, see ``heads.fit_blend``), ``C`` (not with
+blend, whose two parts keep their own defaults), ``blend_weight`` (blend only: the LR share,
+0–1, default 0.5), ``threshold`` (``f1`` or ``recall:0.9``), ``segmentation``
+(auto|true|false), ``strip_augment`` (add accent-free copies of train posts). Optional
+``[features]`` table (``bits``, ``min_df``, ``sublinear``, ``views``, ``shape`` =
+surface-cue tokens); a view's ``source`` is one of ``features.SOURCES`` (norm, strip, raw =
+words as typed with their punctuation, punct = punctuation and line breaks…).
 Every problem is a ``RecipeError`` in Vietnamese naming the file (and row).
 """
 
@@ -24,7 +28,16 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HEAD_OPTIONS = {"train", "dev", "model", "C", "threshold", "segmentation", "strip_augment"}
+HEAD_OPTIONS = {
+    "train",
+    "dev",
+    "model",
+    "C",
+    "blend_weight",
+    "threshold",
+    "segmentation",
+    "strip_augment",
+}
 FEATURE_OPTIONS = {"bits", "min_df", "sublinear", "views", "shape"}
 
 
@@ -96,13 +109,23 @@ def _file_entry(entry, recipe_dir: Path, data_dir, where: str) -> DataFile:
 def _check_options(where: str, options: dict, kind: str) -> None:
     """Optional head settings must have a known value."""
     model = options.get("model", "lr")
-    if model not in ("lr", "svm", "nbsvm") or (model == "nbsvm" and kind != "binary"):
+    if model not in ("lr", "svm", "nbsvm", "blend") or (
+        model in ("nbsvm", "blend") and kind != "binary"
+    ):
         raise RecipeError(
-            f"{where}: model phải là lr, svm hoặc nbsvm (nbsvm chỉ cho đầu nhị phân)."
+            f"{where}: model phải là lr, svm, nbsvm hoặc blend (nbsvm, blend chỉ cho đầu nhị phân)."
         )
     C = options.get("C", 1.0)
     if isinstance(C, bool) or not isinstance(C, int | float) or C <= 0:
         raise RecipeError(f"{where}: C phải là số dương.")
+    if model == "blend" and "C" in options:
+        raise RecipeError(f"{where}: blend dùng C mặc định của từng phần, không nhận C.")
+    if "blend_weight" in options:
+        weight = options["blend_weight"]
+        if model != "blend":
+            raise RecipeError(f'{where}: blend_weight chỉ dùng với model = "blend".')
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
+            raise RecipeError(f"{where}: blend_weight phải là số từ 0 đến 1.")
     rule = options.get("threshold", "f1")
     if not (rule in ("f1", "macro_f1") or re.fullmatch(r"recall:(0(\.\d+)?|1(\.0+)?)", str(rule))):
         raise RecipeError(f"{where}: threshold phải là f1, macro_f1 hoặc recall:0.9.")

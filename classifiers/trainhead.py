@@ -125,6 +125,8 @@ def fit_head(spec, data, X, corpus, featurizer, use_seg: bool) -> tuple[dict, di
     chosen = fitted[used]
     meta = dict(chosen["meta"], **data.stats)
     meta["model"] = spec.options.get("model", "lr")
+    if "blend" in chosen["head"]:
+        meta["blend"] = chosen["head"]["blend"]
     if spec.kind == "binary":
         meta["label_maps"] = {f.source: f.labels for f in spec.train + spec.dev}
     meta["segmentation"] = {
