@@ -4,61 +4,109 @@ Each n-gram occurrence contributes ``value × weight`` to the head's calibrated 
 n-grams belong to the word they sit in, a word bigram gives half to each word; words made
 from the same original span (teencode ``mn`` → ``mọi người``) are summed back into it, and
 neighbouring winners are merged into one phrase so a page can highlight ``óc chó`` at once.
+
+Everything is computed for the whole batch with numpy (a Python loop per post and head cost
+more than scoring itself): the tokens of every flagged post are laid end to end, grouped by
+the original span they came from, and ranked per post with one sort.
 """
+
+from itertools import chain
+from typing import NamedTuple
 
 import numpy as np
 
 TOP = 5
 
 
-def _token_weights(occ: dict, docs, weights: np.ndarray, n_tokens: int) -> np.ndarray:
-    """Contribution of every token of the given posts (rows: position in ``docs``)."""
-    ordered = np.asarray(docs, dtype=np.int64)
-    pick = np.isin(occ["doc"], ordered) & (occ["first"] >= 0)
-    doc = np.searchsorted(ordered, occ["doc"][pick])
-    contrib = occ["value"][pick] * weights[occ["col"][pick]]
-    first, last = occ["first"][pick], occ["last"][pick]
-    out = np.zeros(len(docs) * n_tokens)
-    span = last - first + 1
+class _Groups(NamedTuple):
+    """Tokens of the flagged posts laid end to end, and the original spans they group into."""
+
+    token_offset: np.ndarray  # post → index of its first token in the flat layout, -1: not laid
+    group_of_token: np.ndarray
+    doc: np.ndarray  # per group: post, start and end in the original text
+    start: np.ndarray
+    end: np.ndarray
+
+
+def _groups(norms: list, flagged: np.ndarray) -> _Groups:
+    """Consecutive tokens with the same original span form one group (``mn`` → two tokens)."""
+    lengths = np.fromiter(
+        (len(norms[d].spans) for d in flagged), dtype=np.int64, count=len(flagged)
+    )
+    flat = np.fromiter(
+        chain.from_iterable(chain.from_iterable(norms[d].spans for d in flagged)), dtype=np.int64
+    ).reshape(-1, 2)
+    offset = np.full(len(norms), -1, dtype=np.int64)
+    offset[flagged] = np.cumsum(lengths) - lengths
+    token_doc = np.repeat(flagged, lengths)
+    new = np.ones(len(flat), dtype=bool)
+    new[1:] = (flat[1:, 0] != flat[:-1, 0]) | (flat[1:, 1] != flat[:-1, 1])
+    new[1:] |= token_doc[1:] != token_doc[:-1]
+    return _Groups(offset, np.cumsum(new) - 1, token_doc[new], flat[new, 0], flat[new, 1])
+
+
+def _group_weights(occ: dict, groups: _Groups, weights: np.ndarray) -> np.ndarray:
+    """Contribution of every group: occurrences spread evenly over the tokens they cover."""
+    offset = groups.token_offset[occ["doc"]]
+    laid = offset >= 0
+    contrib = occ["value"][laid] * weights[occ["col"][laid]]
+    first = offset[laid] + occ["first"][laid]
+    span = occ["last"][laid] - occ["first"][laid] + 1
+    n_tokens = len(groups.group_of_token)
+    tokens = np.zeros(n_tokens)
     for offset in range(int(span.max()) if len(span) else 0):
         inside = offset < span
-        key = doc[inside] * n_tokens + first[inside] + offset
-        out += np.bincount(key, weights=contrib[inside] / span[inside], minlength=len(out))
-    return out.reshape(len(docs), n_tokens)
+        tokens += np.bincount(
+            first[inside] + offset, weights=contrib[inside] / span[inside], minlength=n_tokens
+        )
+    return np.bincount(groups.group_of_token, weights=tokens, minlength=len(groups.doc))
 
 
-def _spans(norm, token_weights) -> list[tuple[int, int, float]]:
-    """Sum token weights per original span, keep the top positive ones, merge neighbours."""
-    spans: list[tuple[int, int]] = []
-    weights: list[float] = []
-    for span, weight in zip(norm.spans, token_weights[: len(norm.spans)].tolist(), strict=True):
-        if spans and spans[-1] == span:
-            weights[-1] += weight
-        else:
-            spans.append(span)
-            weights.append(weight)
-    order = sorted(range(len(spans)), key=weights.__getitem__, reverse=True)[:TOP]
-    top = sorted(k for k in order if weights[k] > 0)
-    merged: list[list] = []
-    for k in top:
-        if merged and merged[-1][3] == k - 1:
-            merged[-1][1], merged[-1][3] = spans[k][1], k
-            merged[-1][2] += weights[k]
-        else:
-            merged.append([spans[k][0], spans[k][1], weights[k], k])
-    return sorted(((m[0], m[1], m[2]) for m in merged), key=lambda m: -m[2])
+def _rank_in_doc(doc: np.ndarray) -> np.ndarray:
+    """0, 1, 2… within each run of equal values of a sorted array."""
+    index = np.arange(len(doc))
+    first = np.ones(len(doc), dtype=bool)
+    first[1:] = doc[1:] != doc[:-1]
+    return index - np.maximum.accumulate(np.where(first, index, 0))
+
+
+def _top_spans(groups: _Groups, weight: np.ndarray, docs: np.ndarray):
+    """The TOP heaviest positive groups of each post in ``docs``, neighbours merged into one
+    phrase, heaviest first: arrays (post, start, end, weight)."""
+    wanted = np.zeros(len(groups.token_offset), dtype=bool)
+    wanted[docs] = True
+    candidates = np.flatnonzero(wanted[groups.doc] & (weight > 0))
+    order = candidates[np.lexsort((candidates, -weight[candidates], groups.doc[candidates]))]
+    keep = np.sort(order[_rank_in_doc(groups.doc[order]) < TOP])
+    if not len(keep):
+        return (np.zeros(0, dtype=np.int64),) * 3 + (np.zeros(0),)
+    doc = groups.doc[keep]
+    starts_run = np.r_[True, (doc[1:] != doc[:-1]) | (keep[1:] != keep[:-1] + 1)]
+    heads = np.flatnonzero(starts_run)
+    tails = np.r_[heads[1:] - 1, len(keep) - 1]
+    run_weight = np.bincount(np.cumsum(starts_run) - 1, weights=weight[keep])
+    run_doc = doc[heads]
+    final = np.lexsort((np.arange(len(heads)), -run_weight, run_doc))
+    start, end = groups.start[keep[heads]], groups.end[keep[tails]]
+    return run_doc[final], start[final], end[final], run_weight[final]
 
 
 def explain(occ: dict, norms: list, wanted: dict, columns: dict) -> dict[int, list[dict]]:
-    """For each post index, explanation items of the heads listed for it in ``wanted``."""
+    """For each post index, explanation items of the heads listed for it in ``wanted``
+    (heads in the order given, each head's phrases heaviest first)."""
     out: dict[int, list[dict]] = {}
-    n_tokens = max((len(n.tokens) for n in norms), default=0) + 1
+    listed = [np.asarray(docs, dtype=np.int64) for docs in wanted.values() if len(docs)]
+    if not listed:
+        return out
+    groups = _groups(norms, np.unique(np.concatenate(listed)))
     for head, docs in wanted.items():
         if not len(docs):
             continue
-        weights = _token_weights(occ, docs, columns[head], n_tokens)
-        for row, doc in enumerate(docs):
-            for start, end, weight in _spans(norms[doc], weights[row]):
-                item = {"head": head, "start": start, "end": end, "weight": round(weight, 4)}
-                out.setdefault(doc, []).append(item)
+        weight = _group_weights(occ, groups, columns[head])
+        for doc, start, end, w in zip(
+            *(a.tolist() for a in _top_spans(groups, weight, docs)), strict=True
+        ):
+            out.setdefault(doc, []).append(
+                {"head": head, "start": start, "end": end, "weight": round(w, 4)}
+            )
     return out

@@ -97,12 +97,12 @@ class Model:
         """predict() for one chunk: normalise, featurise and score once, explain the flagged."""
         normalised = [normalise(t) for t in texts]
         docs = [n.tokens for n in normalised]
-        X, counts, occ = self.featurizer.transform_detailed(docs, self._extra(texts, docs))
+        X, cells, occ = self.featurizer.transform_detailed(docs, self._extra(texts, docs))
         Z = np.asarray(X @ self.W) + self.b
         heads = [h for h in MAIN_HEADS if h in self.slices]
         P = {h: _sigmoid(Z[:, self.slices[h].start]) for h in heads}
         flags = {h: P[h] >= self.thresholds[h] for h in heads}
-        explanations = self._explain(texts, normalised, flags, (X, counts, occ))
+        explanations = self._explain(texts, normalised, flags, (X, cells, occ))
         results = []
         for i in range(len(texts)):
             results.append(
