@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -199,3 +200,11 @@ def test_expired_claims_are_not_shown_as_claimed(client, token_for, api_post):
     db.session.execute(update(Cluster).values(claimed_until=utcnow() - timedelta(minutes=1)))
     db.session.commit()
     assert _queue(client, headers, status="claimed")["total"] == 0
+
+
+def test_queue_item_without_a_platform_has_no_empty_field(client, login_as, api_post):
+    api_post("dangvien.banmat", HARMFUL)
+    login_as("kiemduyet.xa")
+    html = client.get("/moderation/queue?tab=harmful").get_data(as_text=True)
+    meta = re.findall(r'<span class="muted">(Bản Mạt ·[^<]*)</span>', html)
+    assert meta and all("·  ·" not in m and "· ·" not in m for m in meta), meta
