@@ -45,21 +45,30 @@ def _groups(norms: list, flagged: np.ndarray) -> _Groups:
     return _Groups(offset, np.cumsum(new) - 1, token_doc[new], flat[new, 0], flat[new, 1])
 
 
-def _group_weights(occ: dict, groups: _Groups, weights: np.ndarray) -> np.ndarray:
-    """Contribution of every group: occurrences spread evenly over the tokens they cover."""
+class _Shares(NamedTuple):
+    """Every (occurrence, token it covers) pair as the group of that token, the occurrence's
+    column, and its value divided by the number of tokens it covers."""
+
+    group: np.ndarray
+    col: np.ndarray
+    value: np.ndarray
+
+
+def _shares(occ: dict, groups: _Groups) -> _Shares:
+    """Spread each occurrence of a laid-out post evenly over its tokens (once for all heads)."""
     offset = groups.token_offset[occ["doc"]]
-    laid = offset >= 0
-    contrib = occ["value"][laid] * weights[occ["col"][laid]]
-    first = offset[laid] + occ["first"][laid]
+    laid = np.flatnonzero(offset >= 0)
     span = occ["last"][laid] - occ["first"][laid] + 1
-    n_tokens = len(groups.group_of_token)
-    tokens = np.zeros(n_tokens)
-    for offset in range(int(span.max()) if len(span) else 0):
-        inside = offset < span
-        tokens += np.bincount(
-            first[inside] + offset, weights=contrib[inside] / span[inside], minlength=n_tokens
-        )
-    return np.bincount(groups.group_of_token, weights=tokens, minlength=len(groups.doc))
+    pair = np.repeat(laid, span)
+    within = np.arange(len(pair)) - np.repeat(np.cumsum(span) - span, span)
+    token = offset[pair] + occ["first"][pair] + within
+    value = occ["value"][pair] / np.repeat(span, span)
+    return _Shares(groups.group_of_token[token], occ["col"][pair], value)
+
+
+def _group_weights(shares: _Shares, n_groups: int, weights: np.ndarray) -> np.ndarray:
+    """Contribution of every group to one head."""
+    return np.bincount(shares.group, weights=shares.value * weights[shares.col], minlength=n_groups)
 
 
 def _rank_in_doc(doc: np.ndarray) -> np.ndarray:
@@ -91,22 +100,32 @@ def _top_spans(groups: _Groups, weight: np.ndarray, docs: np.ndarray):
     return run_doc[final], start[final], end[final], run_weight[final]
 
 
-def explain(occ: dict, norms: list, wanted: dict, columns: dict) -> dict[int, list[dict]]:
+def explain(
+    occ: dict, norms: list, texts: list[str], wanted: dict, columns: dict
+) -> dict[int, list[dict]]:
     """For each post index, explanation items of the heads listed for it in ``wanted``
-    (heads in the order given, each head's phrases heaviest first)."""
+    (heads in the order given, each head's phrases heaviest first), with the original text
+    of each phrase."""
     out: dict[int, list[dict]] = {}
     listed = [np.asarray(docs, dtype=np.int64) for docs in wanted.values() if len(docs)]
     if not listed:
         return out
     groups = _groups(norms, np.unique(np.concatenate(listed)))
+    shares = _shares(occ, groups)
     for head, docs in wanted.items():
         if not len(docs):
             continue
-        weight = _group_weights(occ, groups, columns[head])
+        weight = _group_weights(shares, len(groups.doc), columns[head])
         for doc, start, end, w in zip(
             *(a.tolist() for a in _top_spans(groups, weight, docs)), strict=True
         ):
             out.setdefault(doc, []).append(
-                {"head": head, "start": start, "end": end, "weight": round(w, 4)}
+                {
+                    "head": head,
+                    "start": start,
+                    "end": end,
+                    "weight": round(w, 4),
+                    "text": texts[doc][start:end],
+                }
             )
     return out

@@ -32,10 +32,23 @@ SOURCES = {"norm", "strip", "seg", "shape", "raw", "punct"}
 
 
 class Cells(NamedTuple):
-    """The stored entries of a feature matrix: (post, column) key and raw n-gram count."""
+    """Where each occurrence was counted (index of its stored entry, -1 if its n-gram is not a
+    feature) and the raw n-gram count of every stored entry."""
 
-    keys: np.ndarray
+    cell_of: np.ndarray
     counts: np.ndarray
+
+
+def _sort_keys(keys: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """keys sorted, and the permutation that sorts them: one plain sort of the keys with each
+    one's index packed into its low bits (several times faster than argsort), unless the
+    packed values could overflow 63 bits."""
+    shift = max(len(keys).bit_length(), 1)
+    if bound >> (62 - shift):
+        order = np.argsort(keys)
+        return keys[order], order
+    packed = np.sort((keys << shift) | np.arange(len(keys), dtype=np.int64))
+    return packed >> shift, packed & ((1 << shift) - 1)
 
 
 class Featurizer:
@@ -118,30 +131,30 @@ class Featurizer:
         X, cells = self.matrix(occ, len(docs))
         return X, cells, occ
 
-    def _cell_keys(self, doc: np.ndarray, col: np.ndarray) -> np.ndarray:
-        """One int64 per (post, column), ordered as CSR stores its entries."""
-        return doc.astype(np.int64) * max(self.n_features, 1) + col
-
     def matrix(self, occ: Occurrences, n_docs: int):
         """Sum occurrences into a CSR matrix, then sublinear tf, idf, per-view L2 norm.
 
         The (post, column) keys are sorted once, which gives the cells in CSR order with their
-        counts (scipy's COO → CSR conversion and duplicate summing cost twice as much). Also
-        returns the cells (key and raw count of every stored entry): explanations share a
-        cell's value between its occurrences."""
+        counts (scipy's COO → CSR conversion and duplicate summing cost twice as much). Each
+        key carries its occurrence's index in its low bits, so the same sort also tells which
+        cell every occurrence fell into: explanations share a cell's value between them."""
         cols = self._table[occ.bucket]
-        known = cols >= 0
-        keys = np.sort(self._cell_keys(occ.doc[known], cols[known]))
+        known = np.flatnonzero(cols >= 0)
+        width = max(self.n_features, 1)
+        keys, order = _sort_keys(
+            occ.doc[known].astype(np.int64) * width + cols[known], n_docs * width
+        )
         first = np.ones(len(keys), dtype=bool)
         np.not_equal(keys[1:], keys[:-1], out=first[1:])
         starts = np.flatnonzero(first)
-        cells = Cells(keys[starts], np.diff(np.r_[starts, len(keys)]).astype(np.float64))
-        width = max(self.n_features, 1)
-        rows = cells.keys // width
+        cell_of = np.full(len(occ.doc), -1, dtype=np.int64)
+        cell_of[known[order]] = np.cumsum(first) - 1
+        cells = Cells(cell_of, np.diff(np.r_[starts, len(keys)]).astype(np.float64))
+        rows = keys[starts] // width
         X = sp.csr_matrix(
             (
                 cells.counts.copy(),
-                cells.keys - rows * width,
+                keys[starts] - rows * width,
                 np.searchsorted(rows, np.arange(n_docs + 1)),
             ),
             shape=(n_docs, self.n_features),
@@ -163,15 +176,13 @@ class Featurizer:
 
     def shares(self, X, cells: Cells, occ: Occurrences, docs: np.ndarray) -> dict:
         """For occurrences in the given posts: doc, column, tokens and value / count of the cell."""
-        cols = self._table[occ.bucket]
         wanted = np.zeros(X.shape[0], dtype=bool)
         wanted[docs] = True
-        pick = (cols >= 0) & (occ.first >= 0) & wanted[occ.doc]
-        doc, col = occ.doc[pick], cols[pick]
-        pos = np.searchsorted(cells.keys, self._cell_keys(doc, col))
+        pick = (cells.cell_of >= 0) & (occ.first >= 0) & wanted[occ.doc]
+        pos = cells.cell_of[pick]
         return {
-            "doc": doc,
-            "col": col,
+            "doc": occ.doc[pick],
+            "col": X.indices[pos],
             "first": occ.first[pick],
             "last": occ.last[pick],
             "value": X.data[pos] / cells.counts[pos],

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from classifiers.normalise import strip_accents
+from classifiers.normalise import STRIP_TABLE
 
 _P = 0x100000001B3
 _P_INV = pow(_P, -1, 2**64)
@@ -72,6 +72,23 @@ def _layout(docs: list) -> str:
 def _codes(text: str) -> np.ndarray:
     """Code points of a string as uint64."""
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+
+
+def _strip_table() -> np.ndarray:
+    """normalise.STRIP_TABLE as an array indexed by code point (identity outside it)."""
+    table = np.arange(max(STRIP_TABLE) + 1, dtype=np.uint64)
+    for code, letter in STRIP_TABLE.items():
+        table[code] = ord(letter)
+    return table
+
+
+_STRIP = _strip_table()
+
+
+def _strip_codes(codes: np.ndarray) -> np.ndarray:
+    """The code points of ``strip_accents`` of a text, from the text's code points."""
+    inside = codes < len(_STRIP)
+    return np.where(inside, _STRIP[np.where(inside, codes, 0)], codes)
 
 
 class _Layout:
@@ -193,7 +210,7 @@ def _sources(docs: list, extra: dict, needed: set) -> dict[str, _Source]:
         if "norm" in needed:
             out["norm"] = _Source(codes, layout)
         if "strip" in needed:
-            out["strip"] = _Source(_codes(strip_accents(text)), layout)
+            out["strip"] = _Source(_strip_codes(codes), layout)
     for name in needed - {"norm", "strip"}:
         codes = _codes(_layout(extra[name]))
         out[name] = _Source(codes, _Layout(codes, len(docs)))

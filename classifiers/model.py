@@ -103,17 +103,22 @@ class Model:
         P = {h: _sigmoid(Z[:, self.slices[h].start]) for h in heads}
         flags = {h: P[h] >= self.thresholds[h] for h in heads}
         explanations = self._explain(texts, normalised, flags, (X, cells, occ))
-        results = []
-        for i in range(len(texts)):
-            results.append(
-                {
-                    "label": next((h for h in heads if flags[h][i]), "neutral"),
-                    "scores": {h: round(float(P[h][i]), 6) if h in P else 0.0 for h in MAIN_HEADS},
-                    "explanation": explanations[i],
-                    "model_version": self.version,
-                }
+        labels = np.full(len(texts), "neutral", dtype=object)
+        for head in reversed(heads):  # the first head that flags a post names it
+            labels[flags[head]] = head
+        absent = [0.0] * len(texts)
+        scores = [[round(p, 6) for p in P[h].tolist()] if h in P else absent for h in MAIN_HEADS]
+        return [
+            {
+                "label": label,
+                "scores": dict(zip(MAIN_HEADS, values, strict=True)),
+                "explanation": explanation,
+                "model_version": self.version,
+            }
+            for label, explanation, *values in zip(
+                labels.tolist(), explanations, *scores, strict=True
             )
-        return results
+        ]
 
     def _explain(self, texts, norms, flags, features) -> list[list[dict]]:
         """Explanations for the flagged (post, head) pairs only; others get an empty list."""
@@ -124,8 +129,8 @@ class Model:
         shares = self.featurizer.shares(*features, docs)
         wanted = {h: np.flatnonzero(f) for h, f in flags.items()}
         cols = {h: self.W[:, self.slices[h].start] for h in flags}
-        for i, items in explain(shares, norms, wanted, cols).items():
-            out[i] = [{**item, "text": texts[i][item["start"] : item["end"]]} for item in items]
+        for i, items in explain(shares, norms, texts, wanted, cols).items():
+            out[i] = items
         return out
 
     def predict_head(self, name: str, texts: list[str]) -> dict:

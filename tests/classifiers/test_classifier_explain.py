@@ -43,8 +43,11 @@ def test_top_phrases_merged_and_heaviest_first():
     norms = [normalise(TEXT), normalise("mai họp bản")]
     occ = _occurrences([(0, t) for t in range(8)] + [(1, t) for t in range(3)])
     weights = np.array(TOKEN_WEIGHTS)
-    out = explain(occ, norms, {"harmful": np.array([0])}, {"harmful": weights})
-    items = [(TEXT[i["start"] : i["end"]], i["weight"], i["head"]) for i in out[0]]
+    out = explain(
+        occ, norms, [TEXT, "mai họp bản"], {"harmful": np.array([0])}, {"harmful": weights}
+    )
+    assert all(TEXT[i["start"] : i["end"]] == i["text"] for i in out[0])
+    items = [(i["text"], i["weight"], i["head"]) for i in out[0]]
     # The five heaviest positive spans are ngu, mất, dạy, mn (0.2 + 0.3) and thằng; quá (0.05)
     # is sixth and ơi pulls down. thằng ngu mất dạy are neighbours: one phrase, 0.1+2+1+0.8.
     assert items == [("thằng ngu mất dạy", 3.9, "harmful"), ("mn", 0.5, "harmful")]
@@ -58,19 +61,21 @@ def test_a_bigram_gives_half_to_each_word_and_heads_keep_their_order():
     occ = _occurrences([(0, t) for t in range(8)], bigram=(0, 2, 8))
     other = np.array(TOKEN_WEIGHTS + [0.0])
     out = explain(
-        occ, norms, {"unverified": [0], "harmful": [0]}, {"unverified": weights, "harmful": other}
+        occ,
+        norms,
+        [TEXT],
+        {"unverified": [0], "harmful": [0]},
+        {"unverified": weights, "harmful": other},
     )
-    unverified = [
-        (TEXT[i["start"] : i["end"]], i["weight"]) for i in out[0] if i["head"] == "unverified"
-    ]
+    unverified = [(i["text"], i["weight"]) for i in out[0] if i["head"] == "unverified"]
     assert unverified == [("ơi thằng", 3.0)]
     assert [i["head"] for i in out[0]] == ["unverified", "harmful", "harmful"]
-    harmful = {TEXT[i["start"] : i["end"]]: i["weight"] for i in out[0] if i["head"] == "harmful"}
+    harmful = {i["text"]: i["weight"] for i in out[0] if i["head"] == "harmful"}
     assert harmful == {"thằng ngu mất dạy": pytest.approx(3.9), "mn": pytest.approx(0.5)}
 
 
 def test_nothing_flagged_or_nothing_positive_gives_no_items():
     norms = [normalise(TEXT)]
     occ = _occurrences([(0, t) for t in range(8)])
-    assert explain(occ, norms, {"harmful": []}, {"harmful": np.ones(8)}) == {}
-    assert explain(occ, norms, {"harmful": [0]}, {"harmful": -np.ones(8)}) == {}
+    assert explain(occ, norms, [TEXT], {"harmful": []}, {"harmful": np.ones(8)}) == {}
+    assert explain(occ, norms, [TEXT], {"harmful": [0]}, {"harmful": -np.ones(8)}) == {}
