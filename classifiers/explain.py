@@ -90,9 +90,10 @@ def _top_spans(groups: _Groups, weight: np.ndarray, docs: np.ndarray):
     if not len(keep):
         return (np.zeros(0, dtype=np.int64),) * 3 + (np.zeros(0),)
     doc = groups.doc[keep]
-    starts_run = np.r_[True, (doc[1:] != doc[:-1]) | (keep[1:] != keep[:-1] + 1)]
+    starts_run = np.ones(len(keep), dtype=bool)
+    starts_run[1:] = (doc[1:] != doc[:-1]) | (keep[1:] != keep[:-1] + 1)
     heads = np.flatnonzero(starts_run)
-    tails = np.r_[heads[1:] - 1, len(keep) - 1]
+    tails = np.append(heads[1:] - 1, len(keep) - 1)
     run_weight = np.bincount(np.cumsum(starts_run) - 1, weights=weight[keep])
     run_doc = doc[heads]
     final = np.lexsort((np.arange(len(heads)), -run_weight, run_doc))

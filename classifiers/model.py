@@ -11,6 +11,8 @@ Top label rule: the first of harmful, unverified, positive whose score reaches i
 (so harmful wins over unverified, unverified over positive); ``neutral`` when none does.
 """
 
+import functools
+
 import numpy as np
 
 from classifiers.explain import explain
@@ -97,12 +99,12 @@ class Model:
         """predict() for one chunk: normalise, featurise and score once, explain the flagged."""
         normalised = [normalise(t) for t in texts]
         docs = [n.tokens for n in normalised]
-        X, cells, occ = self.featurizer.transform_detailed(docs, self._extra(texts, docs))
-        Z = np.asarray(X @ self.W) + self.b
+        cells, occ = self.featurizer.transform_detailed(docs, self._extra(texts, docs))
+        Z = cells.dot(self.W) + self.b
         heads = [h for h in MAIN_HEADS if h in self.slices]
         P = {h: _sigmoid(Z[:, self.slices[h].start]) for h in heads}
         flags = {h: P[h] >= self.thresholds[h] for h in heads}
-        explanations = self._explain(texts, normalised, flags, (X, cells, occ))
+        explanations = self._explain(texts, normalised, flags, (cells, occ))
         labels = np.full(len(texts), "neutral", dtype=object)
         for head in reversed(heads):  # the first head that flags a post names it
             labels[flags[head]] = head
@@ -123,7 +125,7 @@ class Model:
     def _explain(self, texts, norms, flags, features) -> list[list[dict]]:
         """Explanations for the flagged (post, head) pairs only; others get an empty list."""
         out: list[list[dict]] = [[] for _ in texts]
-        docs = np.flatnonzero(np.any([f for f in flags.values()], axis=0)) if flags else []
+        docs = np.flatnonzero(functools.reduce(np.logical_or, flags.values())) if flags else []
         if not len(docs):
             return out
         shares = self.featurizer.shares(*features, docs)
