@@ -99,13 +99,15 @@ class _Layout:
         self.is_doc = codes == 1
         self.is_sp = (codes == 32) | self.is_doc
         self.doc_of = np.cumsum(self.is_doc) - 1
-        self.csp = np.concatenate([[0], np.cumsum(self.is_sp)])
+        self.csp = _cumsum0(self.is_sp)
         starts = ~self.is_sp[1:] & self.is_sp[:-1]
         self.w_start = np.flatnonzero(starts) + 1
         self.w_end = np.flatnonzero(~self.is_sp[:-1] & self.is_sp[1:]) + 1
         self.w_doc = self.doc_of[self.w_start]
-        self.wid_at = np.concatenate([[0], np.cumsum(starts)]) - 1
-        self.first_word = np.searchsorted(self.w_doc, np.arange(n_docs))
+        self.wid_at = _cumsum0(starts) - 1
+        first_word = np.searchsorted(self.w_doc, np.arange(n_docs))
+        # index of every word within its own post
+        self.token = np.arange(len(self.w_doc)) - first_word[self.w_doc]
         self.n_docs = n_docs
         self._grams: dict = {}
 
@@ -115,12 +117,16 @@ class _Layout:
         From each start the longest valid n-gram ends on the next space, so the valid orders
         of a start form one range [lo, hi]; the (start, n) pairs are that ragged range."""
         key = (low, high)
+        if key not in self._grams and low > 1:  # the orders from 1, filtered
+            starts, n = self.char_grams(1, high)
+            keep = n >= low
+            self._grams[key] = (starts[keep], n[keep])
         if key not in self._grams:
             i = np.flatnonzero(~self.is_doc[: -MAX_N - 1])
             spaces = np.flatnonzero(self.is_sp)
             nxt = spaces[self.csp[i + 1]]
             hi = np.where(self.is_doc[nxt], 0, np.minimum(nxt - i + 1, high))
-            lo = np.maximum(self.is_sp[i] + 1, low)
+            lo = self.is_sp[i] + 1
             count = np.maximum(hi - lo + 1, 0)
             starts = np.repeat(i, count)
             ends = np.cumsum(count)
@@ -140,9 +146,21 @@ class _Layout:
             self._grams[key] = (starts[ok], n[ok])
         return self._grams[key]
 
-    def token_of(self, wid: np.ndarray) -> np.ndarray:
-        """Index of global word ids within their own post."""
-        return wid - self.first_word[self.w_doc[wid]]
+    def same_post(self, n: int) -> np.ndarray:
+        """Global ids of the words that start an n-word run inside one post (cached)."""
+        key = ("words", n)
+        if key not in self._grams:
+            self._grams[key] = np.flatnonzero(
+                self.w_doc[: len(self.w_doc) - n + 1] == self.w_doc[n - 1 :]
+            )
+        return self._grams[key]
+
+
+def _cumsum0(values: np.ndarray) -> np.ndarray:
+    """0 followed by the running sum of values."""
+    out = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum(values, out=out[1:])
+    return out
 
 
 class _Source:
@@ -161,43 +179,41 @@ class _Source:
         return (self.prefix[end] - self.prefix[start]) * self.pw[end - 1]
 
 
-def _char_view(src: _Source, view: dict, index: int, with_tokens: bool):
+def _char_view(src: _Source, view: dict, index: int, with_tokens: bool) -> list[tuple]:
     """Occurrences of one char n-gram view, every order at once (``char``: inside words,
-    ``span``: across words too)."""
+    ``span``: across words too), as (post, salted hash before mixing, first, last token)."""
     lay = src.layout
     grams = lay.char_grams if view["kind"] == "char" else lay.span_grams
     i, n = grams(*view["ngram"])
-    h = _mix(src.hash(i, i + n) ^ _salt(index, "char")[n])
+    salted = src.hash(i, i + n) ^ _salt(index, "char")[n]
     first = last = None
     if with_tokens:
-        first = lay.token_of(lay.wid_at[i + lay.is_sp[i]])
-        last = first if view["kind"] == "char" else lay.token_of(lay.wid_at[i + n - 1])
-    return lay.doc_of[i], h, first, last
+        first = lay.token[lay.wid_at[i + lay.is_sp[i]]]
+        last = first if view["kind"] == "char" else lay.token[lay.wid_at[i + n - 1]]
+    return [(lay.doc_of[i], salted, first, last)]
 
 
-def _word_view(src: _Source, view: dict, index: int, with_tokens: bool):
-    """Occurrences of one word n-gram view (unigrams, bigrams…)."""
+def _word_view(src: _Source, view: dict, index: int, with_tokens: bool) -> list[tuple]:
+    """Occurrences of one word n-gram view (unigrams, bigrams…), one part per order.
+
+    The hash of the n words from k is mix(hash of the n-1 words from k)·Q + word k+n-1,
+    computed for every k at once, order after order."""
     lay = src.layout
     words = _mix(src.hash(lay.w_start, lay.w_end))
     salts = _salt(index, "word")
-    docs, hashes, firsts, lasts = [], [], [], []
-    for n in range(view["ngram"][0], view["ngram"][1] + 1):
-        j = np.flatnonzero(lay.w_doc[: len(words) - n + 1] == lay.w_doc[n - 1 :])
-        h = words[j]
-        for t in range(1, n):
-            h = _mix(h) * _Q + words[j + t]
-        hashes.append(_mix(h ^ salts[n]))
-        docs.append(lay.w_doc[j])
-        if with_tokens:
-            firsts.append(lay.token_of(j))
-            lasts.append(firsts[-1] + n - 1)
-    joined = np.concatenate(firsts) if with_tokens else None
-    return (
-        np.concatenate(docs),
-        np.concatenate(hashes),
-        joined,
-        np.concatenate(lasts) if with_tokens else None,
-    )
+    low, high = view["ngram"]
+    parts, chained = [], words
+    for n in range(1, high + 1):
+        if n > 1:
+            chained = _mix(chained[:-1]) * _Q + words[n - 1 :]
+        if n < low:
+            continue
+        j = lay.same_post(n)
+        first = lay.token[j] if with_tokens else None
+        parts.append(
+            (lay.w_doc[j], chained[j] ^ salts[n], first, None if first is None else first + n - 1)
+        )
+    return parts
 
 
 def _sources(docs: list, extra: dict, needed: set) -> dict[str, _Source]:
@@ -221,17 +237,21 @@ def occurrences(docs: list, extra: dict | None, config: dict, with_tokens: bool)
     """Every n-gram occurrence of every view for a batch of token lists.
 
     ``extra`` holds the token lists of the other sources (``seg``, ``shape``, ``raw``…) when a
-    view reads them."""
+    view reads them. The views' salted hashes are mixed in one pass at the end."""
     sources = _sources(docs, extra or {}, {v["source"] for v in config["views"]})
     bits = config["bits"]
-    shift = np.uint64(64 - bits)
-    out = []
+    parts, offsets = [], []
     for index, view in enumerate(config["views"]):
         make = _word_view if view["kind"] == "word" else _char_view
         tokens = with_tokens and view["source"] in ("norm", "strip")
-        doc, h, first, last = make(sources[view["source"]], view, index, tokens)
-        bucket = (h >> shift).astype(np.int64) + (index << bits)
-        if first is None:
-            first = last = np.full(len(doc), -1, dtype=np.int64)
-        out.append((doc, bucket, first, last))
-    return Occurrences(*(np.concatenate([part[k] for part in out]) for k in range(4)))
+        for doc, salted, first, last in make(sources[view["source"]], view, index, tokens):
+            if first is None:
+                first = last = np.full(len(doc), -1, dtype=np.int64)
+            parts.append((doc, salted, first, last))
+            offsets.append((index << bits, len(doc)))
+    doc, salted, first, last = (np.concatenate([part[k] for part in parts]) for k in range(4))
+    view_offset = np.repeat(
+        np.array([offset for offset, _ in offsets], dtype=np.int64), [n for _, n in offsets]
+    )
+    bucket = (_mix(salted) >> np.uint64(64 - bits)).astype(np.int64) + view_offset
+    return Occurrences(doc, bucket, first, last)
