@@ -114,10 +114,20 @@ def current_priority(cluster: Cluster, now=None) -> float:
 
 
 def refresh_lead(cluster: Cluster, lead: Post | None = None) -> None:
-    """Recompute the lead's sort key after the cluster's figures or status changed."""
-    lead = lead if lead is not None else lead_of(cluster)
-    if lead is not None and cluster.status in OPEN_STATUSES and cluster.queued_at is not None:
-        lead.priority_key = priority.key(static_priority(cluster), cluster.queued_at)
+    """Recompute the lead's sort key after the cluster's figures or status changed.
+
+    Without the lead at hand, one UPDATE sets it where it is (loading the lead's whole row to
+    change one number cost a SELECT and a flush on every copy that joins an open cluster)."""
+    if cluster.status not in OPEN_STATUSES or cluster.queued_at is None:
+        return
+    key = priority.key(static_priority(cluster), cluster.queued_at)
+    if lead is not None:
+        lead.priority_key = key
+        return
+    db.session.execute(update(Post).where(Post.cluster_id == cluster.id,
+                                          Post.priority_key.is_not(None))
+                       .values(priority_key=key)
+                       .execution_options(synchronize_session="evaluate"))
 
 
 def make_lead(cluster: Cluster, post: Post, queue_unit_id: int | None = None) -> None:
