@@ -6,8 +6,10 @@ A cluster's *lead* is the post that stands for it in the queue while it is open:
 
 from __future__ import annotations
 
+import functools
+
 from flask import current_app
-from sqlalchemy import and_, func, insert, select, text, update
+from sqlalchemy import and_, bindparam, func, insert, select, text, update
 
 from core.extensions import db
 from core.models import Unit, utcnow
@@ -70,7 +72,14 @@ def find_cluster(fp: neardup.Fingerprint, keys: list[int]) -> Cluster | None:
                 best, best_score = cluster_id, score
     if best is None:
         return None
-    return db.session.get(Cluster, best, with_for_update=True)
+    return db.session.scalars(_cluster_for_update(), {"cluster_id": best}).one()
+
+
+@functools.cache
+def _cluster_for_update():
+    """The cluster row, locked and refreshed: built once, as intake runs it for every copy."""
+    return (select(Cluster).where(Cluster.id == bindparam("cluster_id")).with_for_update()
+            .execution_options(populate_existing=True))
 
 
 _INSERT_BANDS_PG = text("INSERT INTO post_bands (band_key, post_id) "
@@ -124,6 +133,8 @@ def refresh_lead(cluster: Cluster, lead: Post | None = None) -> None:
     if lead is not None:
         lead.priority_key = key
         return
+    # Literal values, not a prebuilt statement with bind parameters: the session can only
+    # bring a lead it holds up to date when it can evaluate the criteria and the new value.
     db.session.execute(update(Post).where(Post.cluster_id == cluster.id,
                                           Post.priority_key.is_not(None))
                        .values(priority_key=key)

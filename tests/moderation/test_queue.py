@@ -208,3 +208,19 @@ def test_queue_item_without_a_platform_has_no_empty_field(client, login_as, api_
     html = client.get("/moderation/queue?tab=harmful").get_data(as_text=True)
     meta = re.findall(r'<span class="muted">(Bản Mạt ·[^<]*)</span>', html)
     assert meta and all("·  ·" not in m and "· ·" not in m for m in meta), meta
+
+
+def test_refreshing_a_lead_the_session_holds_updates_it_in_memory_too(api_post):
+    """refresh_lead without the lead at hand writes with one UPDATE; a lead already loaded
+    (as rescoring loads every post) must see the new sort key, not keep the old one."""
+    from moderation.services import clusters
+
+    first = api_post("dangvien.banmat", HARMFUL).get_json()
+    lead = db.session.get(Post, first["id"])
+    cluster = db.session.get(Cluster, first["cluster_id"])
+    before = lead.priority_key
+    cluster.size += 7
+    clusters.refresh_lead(cluster)
+    stored = db.session.scalar(select(Post.priority_key).where(Post.id == lead.id))
+    assert stored > before
+    assert lead.priority_key == stored
