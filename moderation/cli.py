@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 
@@ -11,6 +9,7 @@ import click
 from flask.cli import AppGroup
 from marshmallow import ValidationError
 
+from core import textfiles
 from core.errors import plain
 from core.extensions import db
 from core.services import ServiceError, audit, get_user
@@ -26,28 +25,67 @@ COLUMNS = ("text", "url", "platform", "account_id", "unit", "author", "seen_at")
 SCORE_BATCH = 1000
 
 
-def read_rows(path: Path, fmt: str) -> list[tuple[int, dict]]:
-    """(line number, row) of a CSV (header line, UTF-8, BOM allowed) or JSONL file."""
-    raw = path.read_bytes().decode("utf-8-sig")
-    if fmt == "jsonl":
-        rows = []
-        for number, line in enumerate(raw.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise click.ClickException(
-                    f"Dòng {number}: không phải JSON hợp lệ ({error.msg}).") from None
-            if not isinstance(row, dict):
-                raise click.ClickException(f"Dòng {number}: mỗi dòng phải là một đối tượng JSON.")
-            rows.append((number, row))
-        return rows
-    reader = csv.DictReader(io.StringIO(raw))
-    if not reader.fieldnames or "text" not in reader.fieldnames:
-        raise click.ClickException("Tệp CSV cần dòng tiêu đề có cột 'text' "
-                                   f"(các cột nhận: {', '.join(COLUMNS)}).")
-    return [(reader.line_num, dict(row)) for row in reader]
+def read_rows(path: Path, fmt: str) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
+    """(line number, row) of a CSV (header line) or JSONL file, and (line, problem) for every
+    line that cannot be a row: nothing in the file is dropped without a word."""
+    try:
+        text = textfiles.decode(path.read_bytes())
+        return _jsonl_rows(text) if fmt == "jsonl" else _csv_rows(text)
+    except textfiles.UnreadableFile as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _accepted() -> str:
+    return ", ".join(COLUMNS)
+
+
+def _jsonl_rows(text: str) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
+    rows, errors = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            errors.append((number, f"không phải JSON hợp lệ ({error.msg})."))
+            continue
+        if not isinstance(row, dict):
+            errors.append((number, "mỗi dòng phải là một đối tượng JSON."))
+            continue
+        unknown = sorted(set(row) - set(COLUMNS))
+        if unknown:
+            errors.append((number, f"trường không nhận: {', '.join(unknown)} "
+                                   f"(các trường nhận: {_accepted()})."))
+        rows.append((number, row))
+    return rows, errors
+
+
+def _csv_rows(text: str) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
+    lines = textfiles.csv_rows(text)
+    header = [cell.strip().lower() for cell in next(lines, (1, []))[1]]
+    if "text" not in header:
+        raise click.ClickException(f"Tệp CSV cần dòng tiêu đề có cột 'text' (các cột nhận: "
+                                   f"{_accepted()}).")
+    unknown = [name for name in header if name and name not in COLUMNS]
+    twice = sorted({name for name in header if name and header.count(name) > 1})
+    if unknown or twice:
+        problem = (f"cột không nhận: {', '.join(unknown)}" if unknown
+                   else f"cột lặp lại: {', '.join(twice)}")
+        raise click.ClickException(f"Dòng tiêu đề: {problem} (các cột nhận: {_accepted()}).")
+    rows, errors = [], []
+    for number, cells in lines:
+        if not any(cell.strip() for cell in cells):
+            continue
+        stray = [k + 1 for k, cell in enumerate(cells)
+                 if cell.strip() and (k >= len(header) or not header[k])]
+        if stray:
+            errors.append((number, f"có dữ liệu ở ô {', '.join(map(str, stray))}, "
+                                   "cột không có tên trong dòng tiêu đề."))
+            continue
+        # a short row leaves its last columns empty, as spreadsheets write them
+        rows.append((number, {name: cell for name, cell in zip(header, cells, strict=False)
+                              if name}))
+    return rows, errors
 
 
 def _format(path: Path, given: str | None) -> str:
@@ -58,8 +96,9 @@ def _format(path: Path, given: str | None) -> str:
     return fmt
 
 
-def validate_rows(rows: list[tuple[int, dict]], user) -> tuple[list[tuple[int, dict]], list[str]]:
-    """Every row through the API's schema, unit and account checks; errors name the line."""
+def validate_rows(rows: list[tuple[int, dict]], user
+                  ) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
+    """Every row through the API's schema, unit and account checks; (line, problem) errors."""
     schema, valid, errors = PostCreateSchema(), [], []
     for number, row in rows:
         row = {k: v for k, v in row.items() if k in COLUMNS and v not in (None, "")}
@@ -70,9 +109,9 @@ def validate_rows(rows: list[tuple[int, dict]], user) -> tuple[list[tuple[int, d
             valid.append((number, data))
         except ValidationError as error:
             for field, messages in plain(error.messages).items():
-                errors.append(f"Dòng {number}: {field}: {' '.join(_flat(messages))}")
+                errors.append((number, f"{field}: {' '.join(_flat(messages))}"))
         except ServiceError as error:
-            errors.append(f"Dòng {number}: {error.field}: {error.message}")
+            errors.append((number, f"{error.field}: {error.message}"))
     return valid, errors
 
 
@@ -108,14 +147,15 @@ def import_posts(file: Path, username: str, fmt: str | None, dry_run: bool):
     user = get_user(username)
     if user is None:
         raise click.ClickException(f"Không có người dùng '{username}'.")
-    rows = read_rows(file, _format(file, fmt))
-    if not rows:
+    rows, errors = read_rows(file, _format(file, fmt))
+    if not rows and not errors:
         raise click.ClickException("Tệp không có dòng nào.")
-    valid, errors = validate_rows(rows, user)
+    valid, invalid = validate_rows(rows, user)
+    errors = sorted(errors + invalid, key=lambda error: error[0])
     if errors:
         click.echo(f"Tệp có {len(errors)} lỗi, không ghi bài nào:", err=True)
-        for line in errors:
-            click.echo(f"  {line}", err=True)
+        for number, problem in errors:
+            click.echo(f"  Dòng {number}: {problem}", err=True)
         raise SystemExit(1)
     if dry_run:
         click.echo(f"Tệp hợp lệ: {len(valid)} bài (chạy thử, chưa ghi).")

@@ -6,7 +6,6 @@ wrong encoding, no recognisable header) is one clear Vietnamese sentence.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import unicodedata
@@ -15,6 +14,8 @@ from collections.abc import Iterator
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from core import textfiles
 
 # Canonical column → the header spellings accepted (compared without accents, case, punctuation).
 COLUMNS = {
@@ -63,7 +64,7 @@ def read_table(filename: str, data: bytes) -> tuple[dict, list[tuple[int, dict]]
     """(column → header as written, [(row number, {column: value})]) of a CSV or XLSX file."""
     if not data or not data.strip():
         raise ImportFileError(_("The file is empty."))
-    raw_rows = _xlsx_rows(data) if data[:4] == b"PK\x03\x04" else _csv_rows(data, filename)
+    raw_rows = _xlsx_rows(data) if data[:4] == b"PK\x03\x04" else _csv_rows(data)
     return _with_header(raw_rows)
 
 
@@ -81,35 +82,11 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list]]:
     workbook.close()
 
 
-def _decode(data: bytes) -> str:
-    if data[:3] == b"\xef\xbb\xbf":
-        return data[3:].decode("utf-8", errors="strict")
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ImportFileError(_("This is an old Excel .xls file: open it in Excel and save it as "
-                                ".xlsx (Excel Workbook) or CSV UTF-8."))
-    if b"\x00" in data[:4096] or data[:4] in (b"%PDF", b"\x89PNG") or data[:3] == b"\xff\xd8\xff":
-        raise ImportFileError(_("This file is neither a CSV nor an XLSX spreadsheet."))
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[:error.start].count(b"\n") + 1
-        raise ImportFileError(_("The CSV file is not in UTF-8 (first bad character on line "
-                                "%(line)s). In Excel use Save As → “CSV UTF-8”.", line=line)) \
-            from None
-
-
-def _csv_rows(data: bytes, filename: str) -> Iterator[tuple[int, list]]:
-    text = _decode(data)
-    head = text.splitlines()[:10]  # the header has the most separators (titles have few)
-    delimiter = max(",;\t", key=lambda d: max((line.count(d) for line in head), default=0))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        yield from enumerate(reader, start=1)
-    except csv.Error as error:
-        raise ImportFileError(_("The CSV file cannot be read: %(error)s", error=str(error))) \
-            from None
+        yield from textfiles.csv_rows(textfiles.decode(data))
+    except textfiles.UnreadableFile as error:
+        raise ImportFileError(str(error)) from None
 
 
 def _header_of(cells: list) -> dict | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
 from sqlalchemy import func, select
 
 from core.extensions import db
@@ -157,3 +158,65 @@ def test_classifiers_train_includes_reviews(app, runner, client, token_for, api_
     version = json.loads(result.output.strip().splitlines()[-1])["version"]
     sidecar = json.loads((tmp_path / "trained" / version / "model.json").read_text())
     assert "extra_examples" in json.dumps(sidecar)
+
+
+def _import(runner, path):
+    return runner.invoke(args=["moderation", "import", str(path), "--user", "kiemduyet.xa"])
+
+
+@pytest.mark.parametrize("encoding", ["cp1258", "latin-1"])
+def test_import_of_a_file_not_in_utf8_says_how_to_save_it(runner, demo, tmp_path, encoding):
+    path = tmp_path / "posts.csv"
+    path.write_bytes("text\nĐoàn thanh niên, bà con\n".encode(encoding) if encoding == "cp1258"
+                     else "text\ncafé\n".encode(encoding))
+    before = _posts()
+    result = _import(runner, path)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "không dùng mã UTF-8" in result.output and "CSV UTF-8" in result.output
+    assert _posts() == before
+
+
+def test_import_reads_excel_unicode_text_and_semicolons(runner, demo, tmp_path):
+    utf16 = tmp_path / "unicode.csv"
+    utf16.write_bytes(f"text\tplatform\n{HARMFUL}\tzalo\n".encode("utf-16"))
+    semicolons = tmp_path / "semicolons.csv"
+    semicolons.write_text(f"text;platform\n\"{UNVERIFIED}\";facebook\n", encoding="utf-8")
+    before = _posts()
+    for path in (utf16, semicolons):
+        result = _import(runner, path)
+        assert result.exit_code == 0, result.output
+    platforms = db.session.scalars(select(Post.platform).order_by(Post.id.desc()).limit(2)).all()
+    assert _posts() == before + 2 and platforms == ["facebook", "zalo"]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("text,plaform\nok,zalo\n", "cột không nhận: plaform"),
+    ("text,text\nok,ok\n", "cột lặp lại: text"),
+    ('text,url\n"ok,\nsecond,row\n', "dấu ngoặc kép"),
+])
+def test_import_refuses_a_header_or_quoting_it_cannot_trust(runner, demo, tmp_path, content,
+                                                             message):
+    path = tmp_path / "posts.csv"
+    path.write_text(content, encoding="utf-8")
+    before = _posts()
+    result = _import(runner, path)
+    assert result.exit_code == 1 and message in result.output, result.output
+    assert _posts() == before
+
+
+def test_import_reports_cells_outside_the_header_and_every_bad_jsonl_line(runner, demo,
+                                                                          tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_text(f"text,platform\n\"{HARMFUL}\",zalo,thừa\nok,zalo\n", encoding="utf-8")
+    result = _import(runner, path)
+    assert result.exit_code == 1 and "Dòng 2: có dữ liệu ở ô 3" in result.output
+    lines = tmp_path / "posts.jsonl"
+    lines.write_text('{"text": "ok"}\n{"text": "ok"\n{"text": "ok", "plaform": "zalo"}\n'
+                     '{"text": ""}\n', encoding="utf-8")
+    before = _posts()
+    result = _import(runner, lines)
+    assert result.exit_code == 1
+    out = result.output
+    assert "Tệp có 3 lỗi" in out and "Dòng 2: không phải JSON hợp lệ" in out
+    assert "Dòng 3: trường không nhận: plaform" in out and "Dòng 4: text" in out
+    assert _posts() == before
