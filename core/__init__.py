@@ -5,11 +5,23 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from core import errors, i18n, navigation, security
 from core.config import DEV_SECRET, ROOT, Config
 from core.extensions import api as rest_api
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+class RecordNumber(IntegerConverter):
+    """``<int:…>`` in every route: at most the largest INTEGER id, so a longer number is a plain
+    404 instead of an overflow in the database driver."""
+
+    def __init__(self, map, *args, **kwargs):
+        from core.schemas import MAX_ID
+
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: dict | type | None = None) -> Flask:
@@ -23,6 +35,7 @@ def create_app(config: dict | type | None = None) -> Flask:
         app.config.from_object(config)
     _check_secret(app)
     os.makedirs(app.instance_path, exist_ok=True)
+    app.url_map.converters["int"] = RecordNumber  # before any route is added
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

@@ -58,9 +58,20 @@ def plain(messages):
     return str(messages)
 
 
+def field_messages(messages):
+    """Each field's messages as a list of strings (nested fields as objects of the same).
+    marshmallow wraps only plain ``str`` messages in a list, not lazily translated ones, so
+    a client looping over a field's messages would otherwise sometimes get letters."""
+    if isinstance(messages, dict):
+        return {str(key): field_messages(value) for key, value in messages.items()}
+    if isinstance(messages, list | tuple):
+        return [str(value) for value in messages]
+    return [str(messages)]
+
+
 def error_payload(status: int, code: str, message: str, fields: dict | None = None) -> dict:
     """The error body every API answer uses."""
-    return {"error": {"code": code, "message": str(message), "fields": plain(fields or {})}}
+    return {"error": {"code": code, "message": str(message), "fields": field_messages(fields or {})}}
 
 
 def _fields_from(error: HTTPException) -> dict:

@@ -44,6 +44,16 @@ def text_field(max_length: int, required: bool = True, **kwargs) -> Text:
     return Text(required=required, validate=validators, **kwargs)
 
 
+MAX_ID = 2**31 - 1  # record numbers are INTEGER columns
+
+
+def id_field(**kwargs) -> fields.Integer:
+    """A record number given by a client: a whole number the database can hold (a larger one
+    names nothing, and would make the driver fail instead of the look-up)."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID, error=_l("No such number.")),
+                          **kwargs)
+
+
 class LoginSchema(Schema):
     """The login form."""
 

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, pre_load, validate
 
 from core.models import as_utc
-from core.schemas import text_field
+from core.schemas import id_field, text_field
 from feed.models import Tag
 
 TITLE_LENGTH = 200
@@ -31,7 +31,7 @@ class StoryFieldsSchema(Schema):
     tags = fields.List(fields.String(validate=validate.OneOf(
         [tag.value for tag in Tag], error=_l("Unknown topic."))), load_default=list)
     unit = fields.String(load_default=None, allow_none=True)
-    image_id = fields.Integer(load_default=None, allow_none=True)
+    image_id = id_field(load_default=None, allow_none=True)
 
     @pre_load
     def _blank_is_none(self, data, **_kwargs):
@@ -47,7 +47,7 @@ class StoryFieldsSchema(Schema):
 class StoryCreateSchema(StoryFieldsSchema):
     """`POST /api/v1/stories`: the approved positive post to make a story from."""
 
-    post_id = fields.Integer(required=True, strict=False)
+    post_id = id_field(required=True, strict=False)
 
 
 class StoryFormSchema(StoryFieldsSchema):
@@ -56,7 +56,7 @@ class StoryFormSchema(StoryFieldsSchema):
     title = text_field(TITLE_LENGTH)
     summary = text_field(SUMMARY_LENGTH)
     body = text_field(BODY_LENGTH)
-    post_id = fields.Integer(load_default=None, allow_none=True)
+    post_id = id_field(load_default=None, allow_none=True)
 
 
 class StorySchema(Schema):

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from core.models import as_utc, utcnow
-from core.schemas import Text, text_field
+from core.schemas import Text, id_field, text_field
 from moderation.models import Action
 from moderation.services.queue import STATUS_FILTERS, TABS
 from moderation.sources import domain_of
@@ -28,6 +28,8 @@ class Url(Text):
             return None
         if len(result) > 2000:
             raise ValidationError(_l("At most {max} characters.").format(max=2000))
+        if any(char.isspace() for char in result):
+            raise ValidationError(_l("Not a valid web address."))
         if "://" not in result:
             result = "https://" + result
         if not result.lower().startswith(("http://", "https://")) or domain_of(result) is None \
@@ -80,7 +82,7 @@ class PostCreateSchema(_BlankIsMissing):
     url = Url(load_default=None, allow_none=True)
     platform = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
         [p.value for p in Platform], error=_l("Must be one of: {choices}.")))
-    account_id = fields.Integer(load_default=None, allow_none=True, strict=False)
+    account_id = id_field(load_default=None, allow_none=True, strict=False)
     unit = fields.String(load_default=None, allow_none=True)
     author = text_field(200, required=False, load_default="")
     seen_at = SeenAt(load_default=None, allow_none=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
 
-from core.schemas import Text, text_field
+from core.schemas import Text, id_field, text_field
 from registry.identity import IdentifierError, normalize_phone, parse
 from registry.models import AccountKind, AccountStatus, DeclarantRole, Platform
 
@@ -141,7 +141,7 @@ class AccountCreateSchema(AccountDetailsSchema):
     kind = fields.String(load_default=None, validate=one_of(AccountKind))
     identifier = text_field(500)
     role = fields.String(load_default=str(DeclarantRole.OWNER), validate=one_of(DeclarantRole))
-    official_id = fields.Integer(load_default=None, allow_none=True)
+    official_id = id_field(load_default=None, allow_none=True)
 
     @post_load
     def _identity(self, data, **_kwargs):
@@ -180,7 +180,7 @@ class AccountQuerySchema(Schema):
     unit = fields.String(load_default=None)
     status = fields.String(load_default=None, validate=one_of([*AccountStatus, "overdue"]))
     platform = fields.String(load_default=None, validate=one_of(Platform))
-    official = fields.Integer(load_default=None)
+    official = id_field(load_default=None)
     page = fields.Integer(load_default=1, validate=validate.Range(
         min=1, max=100000, error=_l("Between {min} and {max}.")))
 

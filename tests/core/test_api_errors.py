@@ -107,3 +107,31 @@ def test_openapi_document_lists_the_routes(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "/api/v1/units" in spec["paths"]
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_a_record_number_too_large_for_the_database_is_just_not_found(client, demo, token_for,
+                                                                      login_as):
+    """Ids in paths are INTEGER columns: a larger number names nothing (404), never a 500."""
+    huge = 2**63
+    reviewer = token_for("kiemduyet.xa")
+    for method, path in [("get", f"/api/v1/posts/{huge}"), ("post", f"/api/v1/posts/{huge}/claim"),
+                         ("post", f"/api/v1/posts/{huge}/decision"),
+                         ("post", f"/api/v1/accounts/{huge}/verify"),
+                         ("post", f"/api/v1/stories/{huge}/publish")]:
+        response = getattr(client, method)(path, headers=reviewer, json={})
+        assert response.status_code == 404, (path, response.status_code)
+        assert response.get_json()["error"]["code"] == "not_found"
+    login_as("kiemduyet.xa")
+    assert client.get(f"/moderation/posts/{huge}").status_code == 404
+
+
+def test_field_messages_are_always_lists(client, demo, token_for):
+    """A client looping over a field's messages must get messages, not letters."""
+    headers = token_for("dangvien.banmat")
+    for body in ({}, {"text": ""}, {"text": "ok", "seen_at": "hôm qua"}):
+        fields = client.post("/api/v1/posts", json=body, headers=headers).get_json()["error"]["fields"]
+        assert fields and all(isinstance(messages, list) and all(isinstance(m, str) for m in messages)
+                              for messages in fields.values()), fields
+    fields = client.post("/api/v1/units", json={}, headers=token_for("quantri.xa")).get_json()[
+        "error"]["fields"]
+    assert all(isinstance(messages, list) for messages in fields.values()), fields

@@ -83,6 +83,9 @@ def test_without_a_model_posts_are_queued_unscored(no_model, api_post):
     ({"text": "ok", "seen_at": "hôm qua"}, "seen_at"),
     ({"text": "ok", "unit": "nam-lanh"}, "unit"),
     ({"text": "ok", "account_id": 999999}, "account_id"),
+    ({"text": "ok", "account_id": 10**30}, "account_id"),
+    ({"text": "ok", "account_id": 2**63}, "account_id"),
+    ({"text": "ok", "url": "http://exa mple.com/a"}, "url"),
     ({"text": "Tin có ký tự lạ\x00 ở giữa."}, "text"),
     ({"text": "ok", "author": "A\x00"}, "author"),
 ])
