@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 from datetime import UTC, datetime
 
 from flask import current_app, has_request_context, request
@@ -39,6 +40,7 @@ from core.extensions import db
 from core.services import get_user
 from moderation.models import WebhookDelivery
 
+_SECONDS = re.compile(r"[0-9]{1,20}")  # ASCII digits only: str.isdigit also takes "²"
 TIMESTAMP_HEADER = "X-Caidep-Timestamp"
 SIGNATURE_HEADER = "X-Caidep-Signature"
 log = logging.getLogger(__name__)
@@ -65,16 +67,17 @@ def verify(headers, body: bytes, now: datetime | None = None) -> tuple[str, date
     raw_ts = (headers.get(TIMESTAMP_HEADER) or "").strip()
     given = (headers.get(SIGNATURE_HEADER) or "").strip()
     bad = ApiError(401, "bad_signature", _("The webhook signature is missing or wrong."))
-    if not raw_ts.isdigit() or not given.startswith("sha256="):
+    if not _SECONDS.fullmatch(raw_ts) or not given.startswith("sha256="):
         raise _refused(bad)
     expected = sign(config["MODERATION_WEBHOOK_SECRET"], raw_ts, body)
     if not hmac.compare_digest(expected, given):
         raise _refused(bad)
-    sent = datetime.fromtimestamp(int(raw_ts), UTC)
     now = now or datetime.now(UTC)
-    if abs((now - sent).total_seconds()) > config["MODERATION_WEBHOOK_WINDOW"]:
+    # Compared as numbers first: a far-off timestamp is no date at all.
+    if abs(now.timestamp() - int(raw_ts)) > config["MODERATION_WEBHOOK_WINDOW"]:
         raise _refused(ApiError(401, "stale_request",
                                 _("The webhook call is too old (or its clock is wrong).")))
+    sent = datetime.fromtimestamp(int(raw_ts), UTC)
     digest = expected.removeprefix("sha256=")
     if db.session.scalar(select(WebhookDelivery.id).where(WebhookDelivery.signature == digest)):
         raise _refused(ApiError(409, "replayed", _("This webhook call was already received.")))

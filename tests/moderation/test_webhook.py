@@ -67,6 +67,9 @@ def test_replayed_call_is_refused(client, bot):
     ({"signature": "md5=abc"}, "bad_signature"),
     ({"timestamp": int(time.time()) - 3600}, "stale_request"),
     ({"timestamp": int(time.time()) + 3600}, "stale_request"),
+    ({"timestamp": "9" * 19}, "stale_request"),  # signed, but no clock says that
+    ({"timestamp": "9" * 30}, "bad_signature"),  # no Unix time at all
+    ({"timestamp": "²"}, "bad_signature"),  # a digit to str.isdigit, not a number
 ])
 def test_bad_signature_or_stale_call_is_refused(client, bot, kwargs, code):
     before = _counts()
