@@ -28,6 +28,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from classifiers.features import SOURCES
+from classifiers.featurestream import MAX_N
+
 HEAD_OPTIONS = {
     "train",
     "dev",
@@ -39,6 +42,7 @@ HEAD_OPTIONS = {
     "strip_augment",
 }
 FEATURE_OPTIONS = {"bits", "min_df", "sublinear", "views", "shape"}
+VIEW_OPTIONS = {"name", "source", "kind", "ngram", "weight"}
 
 
 class RecipeError(Exception):
@@ -160,6 +164,52 @@ def _head(name: str, table, recipe_dir: Path, data_dir) -> HeadSpec:
     return HeadSpec(name, kind, files["train"], files["dev"], options)
 
 
+def _check_features(where: str, features: dict) -> None:
+    """Refuse a bad [features] table before any text is read (training would fail only after
+    normalising the whole corpus, with a message from deep inside numpy)."""
+    whole = {"bits": (12, 22), "min_df": (1, 1000)}
+    for key, (low, high) in whole.items():
+        value = features.get(key, low)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise RecipeError(f"{where}: {key} phải là số nguyên từ {low} đến {high}.")
+    for key in ("sublinear", "shape"):
+        if not isinstance(features.get(key, False), bool):
+            raise RecipeError(f"{where}: {key} phải là true hoặc false.")
+    views = features.get("views", [])
+    if not isinstance(views, list) or ("views" in features and not views):
+        raise RecipeError(f"{where}: views phải là danh sách bảng, không rỗng.")
+    for number, view in enumerate(views, start=1):
+        _check_view(f"{where} views[{number}]", view)
+
+
+def _check_view(where: str, view) -> None:
+    """One ``{ name, source, kind, ngram = [low, high], weight? }`` view."""
+    if (
+        not isinstance(view, dict)
+        or set(view) - VIEW_OPTIONS
+        or not isinstance(view.get("name"), str)
+    ):
+        raise RecipeError(
+            f'{where}: cần dạng {{ name = "…", source = "…", kind = "…", '
+            f"ngram = [1, 3] }} (khóa nhận: {sorted(VIEW_OPTIONS)})."
+        )
+    if view.get("source") not in SOURCES or view.get("kind") not in ("word", "char", "span"):
+        raise RecipeError(
+            f"{where}: source là một trong {sorted(SOURCES)}, kind là word, char hoặc span."
+        )
+    ngram = view.get("ngram")
+    if not (
+        isinstance(ngram, list)
+        and len(ngram) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in ngram)
+        and 1 <= ngram[0] <= ngram[1] <= MAX_N
+    ):
+        raise RecipeError(f"{where}: ngram = [thấp, cao] với 1 ≤ thấp ≤ cao ≤ {MAX_N}.")
+    weight = view.get("weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 < weight <= 100:
+        raise RecipeError(f"{where}: weight phải là số dương (tối đa 100).")
+
+
 def load_recipe(path, data_dir=None) -> Recipe:
     """Parse and validate a recipe; data files must exist (their rows are checked on reading)."""
     path = Path(path)
@@ -175,6 +225,7 @@ def load_recipe(path, data_dir=None) -> Recipe:
     features = raw.get("features", {})
     if not isinstance(features, dict) or set(features) - FEATURE_OPTIONS:
         raise RecipeError(f"{path}: [features] chỉ nhận {sorted(FEATURE_OPTIONS)}.")
+    _check_features(f"{path}: [features]", features)
     recipe_dir = path.resolve().parent
     specs = {name: _head(name, table, recipe_dir, data_dir) for name, table in heads.items()}
     return Recipe(path=path, heads=specs, features=features)

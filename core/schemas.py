@@ -1,5 +1,7 @@
 """Input and output schemas shared by the pages and the API."""
 
+import unicodedata
+
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
@@ -29,11 +31,13 @@ Schema.error_messages = {**Schema.error_messages, "unknown": _l("Unknown field."
 
 
 class Text(fields.String):
-    """A string field that trims whitespace, so "   " counts as empty."""
+    """A string field that trims whitespace, so "   " counts as empty, and composes accents
+    (NFC): some Vietnamese keyboards type "ệ" as e + two combining marks, which would count
+    three characters against a length limit and never match its composed twin."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         result = super()._deserialize(value, attr, data, **kwargs)
-        return result.strip() if isinstance(result, str) else result
+        return unicodedata.normalize("NFC", result).strip() if isinstance(result, str) else result
 
 
 def text_field(max_length: int, required: bool = True, **kwargs) -> Text:

@@ -132,10 +132,28 @@ def test_bad_head_options(tmp_path):
             load_recipe(_recipe(tmp_path, _binary("t.csv") + option + "\n"))
 
 
-def test_bad_feature_views(tmp_path):
-    _csv(tmp_path, "t.csv", "text,label\na,harmful\nb,neutral\nc,harmful\nd,neutral\n")
-    body = (
-        '[features]\nviews = [ { name = "x", source = "norm", kind = "char", ngram = [1, 12] } ]\n'
-    )
-    with pytest.raises(RecipeError, match=r"\[features\] không hợp lệ"):
-        train_recipe(_recipe(tmp_path, body + _binary("t.csv") + "segmentation = false\n"), None)
+_VIEW = '{ name = "x", source = "norm", kind = "char", ngram = [1, 3] }'
+
+
+@pytest.mark.parametrize(
+    ("features", "message"),
+    [
+        (f"views = [ {_VIEW.replace('[1, 3]', '[1, 12]')} ]", r"views\[1\]: ngram"),
+        (f"views = [ {_VIEW.replace('[1, 3]', '[3, 1]')} ]", r"views\[1\]: ngram"),
+        (f"views = [ {_VIEW.replace('norm', 'nowhere')} ]", r"views\[1\]: source"),
+        (f"views = [ {_VIEW.replace('char', 'sentence')} ]", r"views\[1\]: source"),
+        (f"views = [ {_VIEW.replace(' }', ', colour = 1 }')} ]", r"views\[1\]: cần dạng"),
+        (f"views = [ {_VIEW.replace(' }', ', weight = -1 }')} ]", r"weight phải là số dương"),
+        ("views = []", "views phải là danh sách"),
+        ('views = "word"', "views phải là danh sách"),
+        ('bits = "lots"', "bits phải là số nguyên từ 12 đến 22"),
+        ("bits = 40", "bits phải là số nguyên từ 12 đến 22"),
+        ("min_df = 0", "min_df phải là số nguyên"),
+        ('shape = "yes"', "shape phải là true hoặc false"),
+    ],
+)
+def test_bad_features_are_refused_before_any_text_is_read(tmp_path, features, message):
+    """load_recipe says what is wrong at once (training would only fail after normalising)."""
+    _csv(tmp_path, "t.csv", "text,label\na,harmful\nb,neutral\n")
+    with pytest.raises(RecipeError, match=r"\[features\].*" + message):
+        load_recipe(_recipe(tmp_path, f"[features]\n{features}\n" + _binary("t.csv")))

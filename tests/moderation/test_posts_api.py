@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import unicodedata
 
 import pytest
 from PIL import Image
@@ -101,6 +102,15 @@ def test_bad_input_is_refused_in_vietnamese_and_nothing_is_written(client, token
     assert any(word in message for word in ("Trường", "Tối đa", "không", "Không", "Phải",
                                             "ký tự")), message
     assert _counts() == before
+
+
+def test_text_typed_with_combining_accents_is_stored_composed_and_counted_so(api_post):
+    decomposed = unicodedata.normalize("NFD", "Bà con bản Mạt " + "ệ" * 4000)
+    assert len(decomposed) > 10_000
+    response = api_post("dangvien.banmat", decomposed)
+    assert response.status_code == 201, response.get_json()
+    stored = db.session.get(Post, response.get_json()["id"]).text
+    assert stored == unicodedata.normalize("NFC", decomposed) and len(stored) == 4015
 
 
 def test_text_of_exactly_10000_characters_is_accepted(api_post):
