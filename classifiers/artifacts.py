@@ -68,14 +68,19 @@ def read_sidecar(directory: Path) -> dict:
     return metadata
 
 
+def file_intact(directory: Path, metadata: dict) -> bool:
+    """Whether the skops file is there and matches the hash its sidecar recorded."""
+    path = Path(directory) / MODEL_FILE
+    return path.is_file() and metadata.get("artifact", {}).get("sha256") == _sha256(path)
+
+
 def _check_file(directory: Path, metadata: dict) -> Path:
     """The skops file, after checking it exists, matches the sidecar hash and holds trusted types."""
     path = directory / MODEL_FILE
     name = directory.name
     if not path.is_file():
         raise ModelLoadError(f"Mô hình '{name}': thiếu tệp {MODEL_FILE}.")
-    expected = metadata.get("artifact", {}).get("sha256")
-    if expected != _sha256(path):
+    if not file_intact(directory, metadata):
         raise ModelLoadError(
             f"Mô hình '{name}': tệp {MODEL_FILE} bị hỏng, bị cắt cụt hoặc bị sửa (SHA-256 không khớp)."
         )

@@ -183,15 +183,16 @@ def _print_predictions(model, texts: list[str]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
 def list_models(as_json: bool) -> None:
     """Liệt kê các phiên bản mô hình."""
-    models = _store().list()
     if as_json:
-        click.echo(_dump({"models": models}))
+        click.echo(_dump({"models": _store().list()}))
         return
+    models = _store().list(check=True)
     if not models:
         click.echo("Chưa có mô hình nào.")
     for m in models:
         mark = "*" if m["active"] else " "
-        click.echo(f"{mark} {m['version']}  {m['created_at']}  {', '.join(m['heads'])}")
+        broken = "" if m["intact"] else "  [HỎNG: tệp mô hình thiếu hoặc không khớp SHA-256]"
+        click.echo(f"{mark} {m['version']}  {m['created_at']}  {', '.join(m['heads'])}{broken}")
 
 
 @cli.command("activate")

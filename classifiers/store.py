@@ -13,7 +13,13 @@ import shutil
 import threading
 from pathlib import Path
 
-from classifiers.artifacts import ModelLoadError, load_model, read_sidecar, save_model
+from classifiers.artifacts import (
+    ModelLoadError,
+    file_intact,
+    load_model,
+    read_sidecar,
+    save_model,
+)
 from classifiers.model import Model
 
 ACTIVE_FILE = "ACTIVE"
@@ -37,8 +43,9 @@ class ModelStore:
             raise ModelLoadError(f"Tên phiên bản mô hình không hợp lệ: '{version}'.")
         return self.models_dir / version
 
-    def list(self) -> list[dict]:
-        """Every stored version (oldest first) with its heads, creation time and whether active."""
+    def list(self, check: bool = False) -> list[dict]:
+        """Every stored version (oldest first) with its heads, creation time and whether active;
+        with ``check``, also whether its model file is intact (reads and hashes each file)."""
         active = self.active_version()
         out = []
         if not self.models_dir.is_dir():
@@ -56,6 +63,8 @@ class ModelStore:
                     "created_at": meta.get("created_at"),
                 }
             )
+            if check:
+                out[-1]["intact"] = file_intact(directory, meta)
         return out
 
     def active_version(self) -> str | None:

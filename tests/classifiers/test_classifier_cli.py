@@ -13,6 +13,15 @@ def test_list_json(runner, store_dir):
     assert set(models[0]) == {"version", "active", "heads", "created_at"}
 
 
+def test_list_marks_a_damaged_model_file(runner, store_dir):
+    version = ModelStore(store_dir).active_version()
+    assert "HỎNG" not in runner.invoke(args=["classifiers", "list"]).output
+    path = store_dir / version / "model.skops"
+    path.write_bytes(path.read_bytes()[:100])
+    result = runner.invoke(args=["classifiers", "list"])
+    assert result.exit_code == 0 and version in result.output and "HỎNG" in result.output
+
+
 def test_predict_reads_lines_and_prints_json_lines(runner):
     result = runner.invoke(
         args=["classifiers", "predict", "active"], input="thằng ngu mất dạy\nmai họp bản\n"
