@@ -101,26 +101,32 @@ def band_keys(fp: Fingerprint, root_id: int) -> list[int]:
     return keys
 
 
-def similarity(a: Fingerprint, b: Fingerprint) -> tuple[float, float]:
-    """(estimated Jaccard, estimated containment of the smaller set in the larger)."""
-    if a.count == 0 or b.count == 0:
-        return 0.0, 0.0
-    jaccard = float(np.mean(a.signature == b.signature))
+def closest(fp: Fingerprint, signatures: list[bytes], counts: list[int]) -> int | None:
+    """Index of the stored signature closest to ``fp`` among those that are its near
+    duplicates, or None. All candidates are compared at once (one array operation, where a
+    loop of small numpy calls per candidate cost more than the database look-up).
+
+    A candidate is a near duplicate when the estimated Jaccard similarity of the shingle sets
+    reaches JACCARD, or when the smaller set is (estimated) contained in the larger to
+    CONTAINMENT and has at least MIN_SHINGLES_FOR_CONTAINMENT shingles. The closest is the one
+    with the highest max(Jaccard, containment)."""
+    if fp.count == 0 or not signatures:
+        return None
+    others = np.frombuffer(b"".join(signatures), dtype="<u4").reshape(len(signatures), NUM_PERM)
+    sizes = np.asarray(counts, dtype=np.float64)
+    jaccard = np.count_nonzero(others == fp.signature, axis=1) / NUM_PERM
+    smaller = np.minimum(sizes, fp.count)
     # |A ∩ B| = J (|A| + |B|) / (1 + J); divided by the smaller set's size.
-    containment = jaccard * (a.count + b.count) / ((1 + jaccard) * min(a.count, b.count))
-    return jaccard, min(containment, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        containment = np.minimum(jaccard * (sizes + fp.count) / ((1 + jaccard) * smaller), 1.0)
+    accepted = (sizes > 0) & ((jaccard >= JACCARD) | (
+        (containment >= CONTAINMENT) & (smaller >= MIN_SHINGLES_FOR_CONTAINMENT)))
+    if not accepted.any():
+        return None
+    score = np.where(accepted, np.maximum(jaccard, containment), -1.0)
+    return int(np.argmax(score))
 
 
 def is_near_duplicate(a: Fingerprint, b: Fingerprint) -> bool:
-    """The acceptance rule for a candidate found through the bands."""
-    jaccard, containment = similarity(a, b)
-    if jaccard >= JACCARD:
-        return True
-    return (containment >= CONTAINMENT
-            and min(a.count, b.count) >= MIN_SHINGLES_FOR_CONTAINMENT)
-
-
-def match_score(a: Fingerprint, b: Fingerprint) -> float:
-    """How close two near-duplicates are, to pick the best of several candidates."""
-    jaccard, containment = similarity(a, b)
-    return max(jaccard, containment)
+    """The acceptance rule of ``closest`` for one pair."""
+    return closest(a, [b.to_bytes()], [b.count]) == 0

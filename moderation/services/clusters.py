@@ -63,16 +63,10 @@ def find_cluster(fp: neardup.Fingerprint, keys: list[int]) -> Cluster | None:
         rows = connection.execute(
             select(Post.cluster_id, Post.minhash, Post.shingle_count)
             .join(shared, shared.c.post_id == Post.id)).all()
-    best, best_score = None, -1.0
-    for cluster_id, raw, count in rows:
-        other = neardup.Fingerprint.from_bytes(raw, count)
-        if neardup.is_near_duplicate(fp, other):
-            score = neardup.match_score(fp, other)
-            if score > best_score:
-                best, best_score = cluster_id, score
+    best = neardup.closest(fp, [raw for _, raw, _ in rows], [count for _, _, count in rows])
     if best is None:
         return None
-    return db.session.scalars(_cluster_for_update(), {"cluster_id": best}).one()
+    return db.session.scalars(_cluster_for_update(), {"cluster_id": rows[best][0]}).one()
 
 
 @functools.cache

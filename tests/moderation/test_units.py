@@ -124,3 +124,25 @@ def test_highlight_escapes_and_marks_spans():
 def test_highlight_cuts_long_texts():
     html = str(highlight("a" * 50 + "XYZ", [{"head": "harmful", "start": 50, "end": 53}], 20))
     assert html == "a" * 20 + "…"
+
+
+def test_closest_candidate_wins_and_short_texts_need_real_overlap():
+    base = ("Nghe nói tuần sau xã sẽ thu hồi đất nương của các hộ ở Bản Mạt để giao cho công ty "
+            "trồng cao su. Ai chưa có sổ đỏ thì không được đền bù đồng nào.")
+    post = neardup.fingerprint("Chia sẻ gấp!!! " + base)
+    unrelated = neardup.fingerprint("Hợp tác xã chè Bản Pá Khoang vừa xuất bán lô chè đầu tiên.")
+    edited = neardup.fingerprint(base.split(". ")[0] + ". Bà con cứ bình tĩnh chờ thông báo "
+                                 "chính thức của ủy ban xã, đừng nghe người ngoài nói.")
+    same = neardup.fingerprint(base)
+    candidates = [unrelated, edited, same]
+    raw, counts = [c.to_bytes() for c in candidates], [c.count for c in candidates]
+    assert neardup.closest(post, raw, counts) == 2
+    assert neardup.closest(post, raw[:2], counts[:2]) is None  # one sentence in common of two
+    shortened = neardup.fingerprint(base.split(". ")[0] + ".")
+    assert neardup.closest(post, [unrelated.to_bytes(), shortened.to_bytes()],
+                           [unrelated.count, shortened.count]) == 1  # contained in the post
+    assert neardup.closest(post, [], []) is None
+    # A few words shared with a long post are no copy of it.
+    tiny = neardup.fingerprint("đất nương của các hộ")
+    assert tiny.count < neardup.MIN_SHINGLES_FOR_CONTAINMENT
+    assert neardup.closest(tiny, [same.to_bytes()], [same.count]) is None
