@@ -150,9 +150,8 @@ class _Layout:
         """Global ids of the words that start an n-word run inside one post (cached)."""
         key = ("words", n)
         if key not in self._grams:
-            self._grams[key] = np.flatnonzero(
-                self.w_doc[: len(self.w_doc) - n + 1] == self.w_doc[n - 1 :]
-            )
+            runs = max(len(self.w_doc) - n + 1, 0)  # fewer words than n: no run at all
+            self._grams[key] = np.flatnonzero(self.w_doc[:runs] == self.w_doc[n - 1 : n - 1 + runs])
         return self._grams[key]
 
 

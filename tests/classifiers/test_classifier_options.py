@@ -40,3 +40,23 @@ def test_shape_tokens():
         "hash0",
         "emo1",
     ]
+
+
+def test_long_word_ngrams_on_a_batch_shorter_than_them():
+    """A view of word 1..5-grams on one three-word post: the n-grams that fit, no error."""
+    from classifiers.featurestream import occurrences
+
+    config = {
+        "bits": 20,
+        "views": [{"name": "w", "source": "norm", "kind": "word", "ngram": [1, 5]}],
+    }
+    occ = occurrences([["mai", "họp", "bản"]], {}, config, True)
+    assert sorted(zip(occ.first.tolist(), occ.last.tolist(), strict=True)) == [
+        (0, 0),
+        (0, 1),
+        (0, 2),
+        (1, 1),
+        (1, 2),
+        (2, 2),
+    ]
+    assert len(occurrences([["một"], []], {}, config, True).doc) == 1
