@@ -80,7 +80,14 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    return {"cpu": cpu, "cores_visible": os.cpu_count(), "threads_pinned": 1, **library_versions()}
+    return {"cpu": cpu, "cores_visible": os.cpu_count(), "threads_pinned": 1,
+            "speed_probe_ms": speed_probe(), **library_versions()}
+
+
+def speed_probe() -> float:
+    """Milliseconds for sum(range(10**6)), best of five: how fast this shared machine was at
+    the time (16 ms on a quiet day here, 27 ms in a slow spell), to read the figures by."""
+    return round(min(_timed(lambda: sum(range(10**6))) for _ in range(5)) * 1e3, 1)
 
 
 def _rows(path: Path) -> list[tuple[str, str]]:
@@ -241,6 +248,7 @@ def main(argv=None) -> None:
                 out["datasets"] = _all_quality(data_dir, args.datasets.split(","), folder)
         out["speed"] = speed(model, (texts * (10_000 // len(texts) + 1))[:10_000], 1000)
         out["costs_not_paid"] = extra_costs(texts)
+    out["machine"]["speed_probe_ms_at_end"] = speed_probe()
     print(json.dumps(out, ensure_ascii=False, indent=1))
 
 
