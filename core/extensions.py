@@ -82,13 +82,26 @@ def insert_now(obj) -> None:
     set fill their foreign keys; the generated primary key and defaults come back by RETURNING.
     The object must be transient and its related objects already have their ids.
     """
+    table, values = insert_values(obj)
+    missing = tuple(c for c in table.columns if c.key not in values)
+    statement = _INSERTS.get((table, missing))
+    if statement is None:  # building the statement costs more than running it: keep it
+        statement = _INSERTS[(table, missing)] = insert(table).returning(*missing)
+    row = db.session.connection().execute(statement, values).one()
+    attach_inserted(obj, missing, row)
+
+
+def insert_values(obj) -> tuple:
+    """(table, {column key: value}) that an INSERT of the new object `obj` would write: the
+    attributes it has (an explicit None is NULL, as in the unit of work) and the foreign keys
+    of the many-to-one relationships set on it (None while the related object has no id)."""
     state = sa_inspect(obj)
     if not state.transient:
         raise ValueError(f"insert_now needs a new object, not {state!r}")
     mapper = state.mapper
     values = {}
     for prop in mapper.column_attrs:
-        if prop.key in state.dict:  # as the unit of work does: an explicit None is NULL
+        if prop.key in state.dict:
             values[prop.columns[0].key] = state.dict[prop.key]
     for rel in mapper.relationships:
         target = state.dict.get(rel.key)
@@ -96,14 +109,30 @@ def insert_now(obj) -> None:
             for local, remote in rel.local_remote_pairs:
                 value = getattr(target, mapper_attr(remote, target))
                 values[local.key] = state.dict[mapper.get_property_by_column(local).key] = value
-    table = mapper.local_table
-    missing = tuple(c for c in table.columns if c.key not in values)
-    statement = _INSERTS.get((table, missing))
-    if statement is None:  # building the statement costs more than running it: keep it
-        statement = _INSERTS[(table, missing)] = insert(table).returning(*missing)
-    row = db.session.connection().execute(statement, values).one()
-    for column, value in zip(missing, row, strict=True):
-        state.dict[mapper.get_property_by_column(column).key] = value
+    return mapper.local_table, values
+
+
+def with_python_defaults(obj, values: dict) -> dict:
+    """`values` (of insert_values) completed with the Python-side defaults of the columns it
+    leaves out, computed as the INSERT would and set on `obj` too: for statements that nest
+    the INSERT (a CTE), where Core does not fill them in."""
+    state = sa_inspect(obj)
+    for column in state.mapper.local_table.columns:
+        default = column.default
+        if column.key in values or default is None or not (default.is_scalar
+                                                            or default.is_callable):
+            continue
+        value = default.arg if default.is_scalar else default.arg(None)
+        values[column.key] = state.dict[state.mapper.get_property_by_column(column).key] = value
+    return values
+
+
+def attach_inserted(obj, columns, row) -> None:
+    """Give a just-inserted object the values its INSERT returned for `columns`, and make it
+    a persistent member of the session, as if it had been loaded."""
+    state = sa_inspect(obj)
+    for column, value in zip(columns, row, strict=True):
+        state.dict[state.mapper.get_property_by_column(column).key] = value
     orm.make_transient_to_detached(obj)
     db.session.add(obj)
 

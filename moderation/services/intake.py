@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.extensions import db, insert_now
+from core.extensions import db
 from core.models import Unit, User, utcnow
 from core.scoping import in_scope
 from core.services import ServiceError, get_unit
@@ -107,46 +107,44 @@ def submit(data: dict, submitter: User, channel: str, images=(), prediction: dic
                 score_unverified=0.0, score_positive=0.0, explanation=[])
     apply_prediction(post, prediction)
     route = route_for(prediction, config["MODERATION_SAMPLE_RATE"])
-    cluster = clusters.find_cluster(fp, keys)
-    new_cluster = cluster is None
+    cluster_id = clusters.closest_cluster_id(fp, keys)
+    new_cluster = cluster_id is None
     if new_cluster:
-        cluster = Cluster(root_unit_id=root_id, status=PostStatus.CLEARED, size=0, groups=0,
-                          reach=0, max_harmful=0.0, max_unverified=0.0, max_positive=0.0)
+        cluster = Cluster(root_unit_id=root_id, status=PostStatus.CLEARED, size=1, groups=0,
+                          reach=0, max_harmful=post.score_harmful,
+                          max_unverified=post.score_unverified, max_positive=post.score_positive)
+    else:  # counted in (size, top scores) and locked by one UPDATE
+        cluster = clusters.count_in(cluster_id, post)
     post.cluster = cluster
     with db.session.no_autoflush:  # cluster and post are written once, complete
-        inherited = join(cluster, post, route)
-    # Every post passes here, so the new rows go in as single cached INSERTs rather than
-    # through the unit of work (a third of the request's time); see core.extensions.insert_now.
-    if new_cluster:
-        insert_now(cluster)
-    insert_now(post)
+        inherited, lead_changed = join(cluster, post, route)
+    # Every post passes here, so the new rows go in as cached statements rather than through
+    # the unit of work (a third of the request's time); see clusters.insert_post.
+    clusters.insert_post(post, keys, cluster, new_cluster, lead_changed)
     if inherited is not None:
         db.session.add(DecisionPost(decision_id=inherited.id, post_id=post.id,
                                     previous_status=inherited.previous_status))
-    clusters.store_bands(post, keys)
     for position, image in enumerate(images):
         image.attach(post, position)
     db.session.flush()  # a joined cluster's figures, its lead's sort key, images
     return post
 
 
-def join(cluster: Cluster, post: Post, route: str) -> Decision | None:
-    """Count the post in its cluster and give it the cluster's status (opening it if needed).
+def join(cluster: Cluster, post: Post, route: str) -> tuple[Decision | None, bool]:
+    """Give the post its cluster's status (opening the cluster if needed); the cluster has
+    counted the post already (size and top scores).
 
     Returns the decision the post inherits when its cluster was decided already (the caller
-    records it once the post has an id), else None.
+    records it once the post has an id), and whether the lead of the open cluster it joined
+    needs its sort key refreshed (the caller writes it with the post).
     """
-    cluster.size += 1
-    cluster.max_harmful = max(cluster.max_harmful, post.score_harmful)
-    cluster.max_unverified = max(cluster.max_unverified, post.score_unverified)
-    cluster.max_positive = max(cluster.max_positive, post.score_positive)
     clusters.count_new_group(cluster, post)
     post.route = route
     if cluster.status in DECIDED_STATUSES:
-        return _inherit_decision(cluster, post)
+        return _inherit_decision(cluster, post), False
     if cluster.status in OPEN_STATUSES:
         post.status = cluster.status
-        clusters.refresh_lead(cluster)
+        return None, True
     elif route in QUEUE_ROUTES:
         cluster.queued_at = utcnow()
         post.status = PostStatus.PENDING
@@ -159,7 +157,7 @@ def join(cluster: Cluster, post: Post, route: str) -> Decision | None:
             clusters.make_lead(cluster, post)
     else:
         post.status = PostStatus.CLEARED
-    return None
+    return None, False
 
 
 def _inherit_decision(cluster: Cluster, post: Post) -> Decision | None:

@@ -224,3 +224,29 @@ def test_refreshing_a_lead_the_session_holds_updates_it_in_memory_too(api_post):
     stored = db.session.scalar(select(Post.priority_key).where(Post.id == lead.id))
     assert stored > before
     assert lead.priority_key == stored
+
+
+def test_a_copy_joining_an_open_cluster_is_written_whole_with_its_leads_new_key(demo):
+    """Intake writes the copy, its bands, the cluster's count and the lead's new sort key
+    together (one statement on PostgreSQL). An import runs every row in one session: the
+    lead it holds from an earlier row must see the new key, not keep the old one."""
+    from core.services import get_user
+    from moderation.models import Channel, PostBand
+    from moderation.services import intake
+
+    member = get_user("dangvien.banmat")
+    lead = intake.submit({"text": HARMFUL, "platform": "zalo"}, member, Channel.IMPORT)
+    before = lead.priority_key
+    copy = intake.submit({"text": "Chia sẻ gấp!!! " + HARMFUL + " 😡😡"}, member,
+                         Channel.IMPORT)
+    assert copy.cluster is lead.cluster and copy.cluster.size == 2
+    stored = db.session.scalar(select(Post.priority_key).where(Post.id == lead.id))
+    assert stored > before  # the size term: 15·log2(2)
+    assert lead.priority_key == stored
+    assert copy.priority_key is None and copy.status == lead.status == "pending"
+    assert db.session.scalar(select(Post.priority_key).where(Post.id == copy.id)) is None
+    bands = db.session.scalars(select(PostBand.band_key).where(PostBand.post_id == copy.id))
+    assert len(set(bands)) >= 16
+    size, top = db.session.execute(select(Cluster.size, Cluster.max_harmful)
+                                   .where(Cluster.id == lead.cluster_id)).one()
+    assert size == 2 and top == max(lead.score_harmful, copy.score_harmful)
