@@ -123,23 +123,12 @@ def _count_in(dialect: str):
             .execution_options(populate_existing=True, synchronize_session=False))
 
 
-_INSERT_BANDS_PG = text("INSERT INTO post_bands (band_key, post_id) "
-                        "SELECT unnest(CAST(:keys AS BIGINT[])), :post_id")
-
-
 def store_bands(post: Post, keys: list[int]) -> None:
-    """Index the post's bands: on PostgreSQL one statement with an array (one round trip and
-    no per-row statement building, which costs more than the insert itself), elsewhere one
-    cached statement executed per band."""
-    keys = list(dict.fromkeys(keys))
-    if not keys:
-        return
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(_INSERT_BANDS_PG, {"keys": keys, "post_id": post.id})
-    else:
-        connection.execute(insert(PostBand.__table__),
-                           [{"band_key": k, "post_id": post.id} for k in keys])
+    """Index the post's bands (where insert_post cannot write them with the post): one cached
+    statement executed for all the bands."""
+    if keys:
+        db.session.connection().execute(insert(PostBand.__table__),
+                                        [{"band_key": k, "post_id": post.id} for k in keys])
 
 
 def lead_of(cluster: Cluster) -> Post | None:
