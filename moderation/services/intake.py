@@ -126,7 +126,7 @@ def submit(data: dict, submitter: User, channel: str, images=(), prediction: dic
                                     previous_status=inherited.previous_status))
     for position, image in enumerate(images):
         image.attach(post, position)
-    db.session.flush()  # a joined cluster's figures, its lead's sort key, images
+    db.session.flush()  # the cluster's groups or status, an inherited decision, images
     return post
 
 
