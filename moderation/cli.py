@@ -12,6 +12,7 @@ from marshmallow import ValidationError
 from core import textfiles
 from core.errors import plain
 from core.extensions import db
+from core.models import Unit
 from core.services import ServiceError, audit, get_user
 from moderation import scoring
 from moderation.models import Channel, PostStatus
@@ -97,16 +98,21 @@ def _format(path: Path, given: str | None) -> str:
 
 
 def validate_rows(rows: list[tuple[int, dict]], user
-                  ) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
-    """Every row through the API's schema, unit and account checks; (line, problem) errors."""
-    schema, valid, errors = PostCreateSchema(), [], []
+                  ) -> tuple[list[tuple[int, dict, Unit]], list[tuple[int, str]]]:
+    """Every row through the API's schema, unit and account checks: (line, data, unit) for the
+    valid rows, (line, problem) errors. A file names a handful of units over thousands of rows,
+    so each is looked up once."""
+    schema, valid, errors, units = PostCreateSchema(), [], [], {}
     for number, row in rows:
         row = {k: v for k, v in row.items() if k in COLUMNS and v not in (None, "")}
         try:
             data = schema.load(row)
-            unit = intake.resolve_unit(data.get("unit"), user)
+            code = data.get("unit")
+            if code not in units:
+                units[code] = intake.resolve_unit(code, user)
+            unit = units[code]
             intake.resolve_account(data.get("account_id"), review_root_id(unit), user)
-            valid.append((number, data))
+            valid.append((number, data, unit))
         except ValidationError as error:
             for field, messages in plain(error.messages).items():
                 errors.append((number, f"{field}: {' '.join(_flat(messages))}"))
@@ -166,15 +172,15 @@ def import_posts(file: Path, username: str, fmt: str | None, dry_run: bool):
     click.echo(f"Đã nhập {len(posts)} bài: {queued} vào hàng đợi, {clusters} cụm bài giống nhau.")
 
 
-def _import(valid: list[tuple[int, dict]], user, filename: str) -> list:
-    predictions = _predictions([row["text"] for _, row in valid])
+def _import(valid: list[tuple[int, dict, Unit]], user, filename: str) -> list:
+    predictions = _predictions([row["text"] for _, row, _ in valid])
     posts = []
     try:
         with click.progressbar(length=len(valid), label="Nhập bài") as bar:
-            for (number, row), prediction in zip(valid, predictions, strict=True):
+            for (number, row, unit), prediction in zip(valid, predictions, strict=True):
                 try:
                     posts.append(intake.submit(row, user, Channel.IMPORT, prediction=prediction,
-                                               predicted=True))
+                                               predicted=True, unit=unit))
                 except ServiceError as error:
                     raise click.ClickException(
                         f"Dòng {number}: {error.message} Không bài nào được ghi.") from None

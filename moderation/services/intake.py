@@ -83,9 +83,10 @@ def apply_prediction(post: Post, prediction: dict | None) -> None:
 
 
 def submit(data: dict, submitter: User, channel: str, images=(), prediction: dict | None = None,
-           predicted: bool = False) -> Post:
-    """Take one post in. `prediction` may be given when the caller scored a batch already."""
-    unit = resolve_unit(data.get("unit"), submitter)
+           predicted: bool = False, unit: Unit | None = None) -> Post:
+    """Take one post in. `prediction` may be given when the caller scored a batch already, and
+    `unit` when it resolved the post's unit already (resolve_unit)."""
+    unit = unit or resolve_unit(data.get("unit"), submitter)
     root_id = clusters.review_root_id(unit)
     account = resolve_account(data.get("account_id"), root_id, submitter)
     if not predicted:

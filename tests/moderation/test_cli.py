@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import AuditEntry
+from core.services import get_user
 from moderation.models import Cluster, Post
 from moderation.services.learning import review_examples
 from tests.moderation.conftest import DATA, HARMFUL, NEUTRAL, POSITIVE, UNVERIFIED
@@ -34,6 +35,8 @@ def test_import_csv(runner, demo, tmp_path):
     imported = db.session.scalars(select(Post).order_by(Post.id.desc()).limit(4)).all()
     assert {p.channel for p in imported} == {"import"}
     assert imported[2].cluster_id == imported[3].cluster_id  # the copy joined the original
+    own = get_user("kiemduyet.xa").unit.code  # rows without a unit are the importer's
+    assert [p.unit.code for p in reversed(imported)] == ["ban-mat", "ban-sam-quang", own, own]
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "posts_imported"))
     assert entry.details["count"] == 4 and entry.details["file"] == "posts.csv"
 
