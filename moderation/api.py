@@ -115,7 +115,7 @@ def create_post():
         raw, uploads = request.form, request.files.getlist("images")
     else:
         raw, uploads = request.get_json(silent=True), []
-        if not isinstance(raw, dict):
+        if raw is None:  # JSON of the wrong kind ([], "…") is the schema's to refuse: 422
             raise ApiError(400, "malformed_json", _("The request body is not valid JSON."))
     try:
         data = _POST_SCHEMA.load(dict(raw.items()) if hasattr(raw, "items") else raw)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import Unit
+from moderation.models import Post
 
 
 def _units() -> int:
     return db.session.scalar(select(func.count()).select_from(Unit))
+
+
+def _posts() -> int:
+    return db.session.scalar(select(func.count()).select_from(Post))
 
 
 def test_create_unit_under_own_subtree(client, demo, token_for):
@@ -29,6 +35,20 @@ def test_malformed_json_is_400_in_the_error_shape(client, demo, token_for):
     assert error["code"] == "malformed_json"
     assert "JSON" in error["message"]
     assert _units() == before
+
+
+@pytest.mark.parametrize("body", [[], ["một bài"], "một bài", 5])
+@pytest.mark.parametrize("path, user", [("/api/v1/units", "quantri.xa"),
+                                        ("/api/v1/posts", "dangvien.banmat")])
+def test_json_that_is_not_an_object_is_422_like_any_bad_field(client, demo, token_for, path,
+                                                              user, body):
+    """Valid JSON of the wrong kind is not "malformed": every endpoint says what is wrong."""
+    before = _units(), _posts()
+    response = client.post(path, json=body, headers=token_for(user))
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_error" and error["fields"]["_schema"]
+    assert (_units(), _posts()) == before
 
 
 def test_body_over_the_size_limit_is_413(app, client, demo, token_for):
