@@ -29,6 +29,7 @@ translations: $(STAMP)
 	@for dir in core registry moderation feed; do \
 	  if [ -d $$dir/translations ]; then $(BIN)/pybabel -q compile -d $$dir/translations || exit 1; fi; \
 	done
+	@$(BIN)/pybabel -q compile -D click -d core/translations
 
 migrate: translations
 	@mkdir -p instance

@@ -7,7 +7,7 @@ import os
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from core import errors, i18n, navigation, security
+from core import cli, errors, i18n, navigation, security
 from core.config import DEV_SECRET, ROOT, Config
 from core.extensions import api as rest_api
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -48,10 +48,10 @@ def create_app(config: dict | type | None = None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
     navigation.init_app(app)
+    cli.vietnamese_click()  # before the commands are defined: some of their words are Click's
 
     import classifiers.cli
     import core.api
-    import core.cli
     import core.views
     import feed
     import feed.api
@@ -67,7 +67,7 @@ def create_app(config: dict | type | None = None) -> Flask:
 
     app.register_blueprint(core.views.bp)
     _register_api(core.api.blp)
-    core.cli.init_app(app)
+    cli.init_app(app)
     app.register_blueprint(registry.views.bp)
     _register_api(registry.api.blp)
     app.cli.add_command(registry.cli.cli)

@@ -76,3 +76,18 @@ def test_seed_demo_is_idempotent_and_prints_logins(runner, app):
     assert "quantri.xa" in first.output and "caidep-demo-2026" in first.output
     commune = get_unit("muong-leo")
     assert len(commune.children) == 17
+
+
+def test_click_speaks_vietnamese_too(runner, app, tmp_path):
+    """The command line's own errors and help, not only ours, are in Vietnamese."""
+    missing = runner.invoke(args=["moderation", "import", str(tmp_path / "khong-co.csv"),
+                                  "--user", "admin"])
+    assert missing.exit_code == 2
+    assert "Lỗi: Giá trị không hợp lệ cho 'FILE': Tệp" in missing.output
+    assert "không tồn tại." in missing.output and "Cách dùng: " in missing.output
+    no_argument = runner.invoke(args=["classifiers", "activate"])
+    assert "Lỗi: Thiếu tham số 'VERSION'." in no_argument.output
+    assert "Không có tùy chọn '--khong'" in runner.invoke(args=["units", "list", "--khong"]).output
+    help_text = runner.invoke(args=["moderation", "import", "--help"]).output
+    assert "Tùy chọn:" in help_text and "[bắt buộc]" in help_text
+    assert "Hiện hướng dẫn này rồi thoát." in help_text
