@@ -9,7 +9,9 @@ from sqlalchemy import select, update
 
 from core.extensions import db
 from core.models import utcnow
+from core.services import get_user
 from moderation.models import Cluster, Post
+from moderation.services import queue
 from tests.conftest import post_form
 from tests.moderation.conftest import HARMFUL, NEUTRAL, POSITIVE, UNVERIFIED
 
@@ -40,6 +42,21 @@ def test_queue_contract_and_priority_order(client, token_for, api_post):
     mine = next(item for item in body["items"] if item["cluster_id"] == harmful["cluster_id"])
     assert mine["cluster_size"] == 2  # the copy is shown once, with its cluster's size
     assert sum(item["cluster_id"] == harmful["cluster_id"] for item in body["items"]) == 1
+
+
+def test_pages_follow_priority_order_without_overlap(app, api_post):
+    for text in (POSITIVE, HARMFUL, UNVERIFIED):
+        api_post("dangvien.banmat", text)
+    reviewer = get_user("kiemduyet.xa")
+    whole = queue.page_of(queue.queue_query(reviewer), 1, per_page=100)
+    assert whole.total >= 3 and len(whole.items) == whole.total
+    keys = [post.priority_key for post in whole.items]
+    assert keys == sorted(keys, reverse=True)
+    pages = [queue.page_of(queue.queue_query(reviewer), n, per_page=2)
+             for n in range(1, (whole.total + 1) // 2 + 1)]
+    assert {p.total for p in pages} == {whole.total} and all(len(p.items) == 2 for p in pages[:-1])
+    assert [post.id for p in pages for post in p.items] == [post.id for post in whole.items]
+    assert all(post.unit is not None and post.cluster is not None for post in whole.items)
 
 
 def test_tabs(client, token_for, api_post):
