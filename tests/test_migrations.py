@@ -58,6 +58,20 @@ def test_upgrade_matches_models_and_downgrade_empties(scratch_url, tmp_path):
         db.engine.dispose()
 
 
+def test_queue_indexes_hold_queued_posts_only(scratch_url, tmp_path):
+    """0006: compare_metadata does not look at an index's WHERE, so this does."""
+    app = create_app(make_config(tmp_path, scratch_url))
+    with app.app_context():
+        upgrade()
+        indexes = {ix["name"]: ix for ix in inspect(db.engine).get_indexes("posts")}
+        queue = [name for name in indexes if name.startswith("ix_posts_queue")]
+        assert len(queue) == 4
+        for name in queue:
+            where = next(iter(indexes[name].get("dialect_options", {}).values()), "")
+            assert "priority_key IS NOT NULL" in str(where), (name, indexes[name])
+        db.engine.dispose()
+
+
 def test_existing_officials_get_their_vietnamese_sort_key(scratch_url, tmp_path):
     """0005 backfills sort_name for rosters written before it."""
     app = create_app(make_config(tmp_path, scratch_url))
