@@ -181,6 +181,16 @@ def test_queue_page_shows_highlighted_words_and_history(client, login_as, api_po
     assert len(page.data) < 100_000
 
 
+def test_queue_page_says_why_it_shows_nothing(client, login_as, api_post):
+    api_post("dangvien.banmat", HARMFUL)
+    login_as("kiemduyet.xa")
+    past = client.get("/moderation/queue?tab=all&page=50").get_data(as_text=True)
+    assert "Trang này đã quá cuối hàng đợi." in past and "Làm tốt lắm" not in past
+    assert 'href="/moderation/queue?tab=all">Về trang đầu' in past
+    filtered = client.get("/moderation/queue?date_from=2099-01-01").get_data(as_text=True)
+    assert "Không có mục nào khớp bộ lọc này." in filtered and "Làm tốt lắm" not in filtered
+
+
 def test_queue_page_filters_keep_values_and_reject_bad_ones(client, login_as):
     login_as("kiemduyet.xa")
     page = client.get("/moderation/queue?platform=zalo&date_from=2026-01-01&tab=unverified")
