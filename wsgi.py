@@ -1,5 +1,12 @@
 """Entry point for gunicorn and `flask --app wsgi`."""
 
-from core import create_app
+import sys
 
-app = create_app()
+from core import ConfigurationError, create_app
+
+try:
+    app = create_app()
+except ConfigurationError as error:  # one line saying what to set, not a traceback
+    print(error, file=sys.stderr)
+    # 4 is gunicorn's "App failed to load": its master stops instead of restarting workers.
+    raise SystemExit(4) from None

@@ -89,11 +89,19 @@ def _register_api(blueprint) -> None:
     rest_api.register_blueprint(blueprint)
 
 
+class ConfigurationError(RuntimeError):
+    """The app cannot start as configured; the message tells the operator what to set."""
+
+
 def _check_secret(app: Flask) -> None:
     """Refuse to run in production with the development secret key."""
     relaxed = app.debug or app.testing or os.environ.get("CAIDEP_ALLOW_DEV_SECRET") == "1"
     if app.config["SECRET_KEY"] == DEV_SECRET and not relaxed:
-        raise RuntimeError("SECRET_KEY chưa được đặt: đặt biến môi trường SECRET_KEY.")
+        raise ConfigurationError(
+            "SECRET_KEY chưa được đặt: đặt biến môi trường SECRET_KEY, một chuỗi ngẫu nhiên "
+            "giữ bí mật, ví dụ SECRET_KEY=$(python3 -c 'import secrets; "
+            "print(secrets.token_hex(32))'). Chỉ để chạy thử trên máy mình: "
+            "CAIDEP_ALLOW_DEV_SECRET=1. (SECRET_KEY is not set.)")
 
 
 def _openapi_spec() -> dict:

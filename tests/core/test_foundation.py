@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -12,6 +17,8 @@ from core.scoping import scoped
 from core.services import audit
 from tests.conftest import post_form
 from tests.factories import make_unit, make_user
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_subtree_query_spans_any_depth(app):
@@ -58,6 +65,19 @@ def test_refuses_development_secret_in_production(monkeypatch):
     monkeypatch.delenv("CAIDEP_ALLOW_DEV_SECRET", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": False, "DEBUG": False})
+
+
+def test_missing_secret_is_one_clear_line_for_the_operator(tmp_path):
+    """`flask --app wsgi …` or gunicorn without SECRET_KEY: what to do, not a traceback."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("SECRET_KEY", "CAIDEP_ALLOW_DEV_SECRET", "FLASK_DEBUG")}
+    env["CAIDEP_INSTANCE_DIR"] = str(tmp_path)
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 4  # gunicorn's master then stops: no restart loop
+    assert "Traceback" not in result.stderr
+    assert "SECRET_KEY chưa được đặt" in result.stderr
+    assert "CAIDEP_ALLOW_DEV_SECRET=1" in result.stderr  # the way to try it on one's own machine
 
 
 def test_audit_log_is_append_only(app):
