@@ -79,3 +79,25 @@ def test_reviewer_claims_rejects_and_undoes_on_a_phone(page, login, harmful_post
         assert label in log
     assert "Từ chối: Kích động" in log and "Hoàn tác: Từ chối: Kích động" in log
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.parametrize(("user", "path"), [("dangvien.banmat", "/moderation/submit"),
+                                             ("kiemduyet.xa", "/moderation/queue"),
+                                             ("quantri.xa", "/audit")])
+def test_every_form_control_is_a_thumb_sized_target_on_a_phone(page, login, user, path):
+    """Fields filled in on a phone: at least 44 px high and inside the screen."""
+    login(user)
+    page.goto(path)
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    controls = page.locator("form input:visible, form select:visible, form textarea:visible")
+    assert controls.count() > 0
+    small = []
+    for index in range(controls.count()):
+        control = controls.nth(index)
+        kind = control.get_attribute("type") or control.evaluate("e => e.tagName.toLowerCase()")
+        if kind in ("checkbox", "radio", "hidden", "submit"):
+            continue
+        box = control.bounding_box()
+        if box["height"] < 44 or box["x"] + box["width"] > 390:
+            small.append((control.get_attribute("name"), kind, box["height"], box["width"]))
+    assert small == []
