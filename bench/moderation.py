@@ -7,8 +7,10 @@
 2. 100,000 posts bulk-loaded with COPY: real MinHash signatures and LSH bands, clusters of
    forwarded copies, a realistic mix of cleared / queued / decided items.
 3. Intake with those 100,000 stored: posts one by one through `POST /api/v1/posts` (the full
-   request: token, classifier, source check, band look-up, cluster, priority, commit), and in
-   bulk through `flask moderation import` (one 5,000-row CSV).
+   request: token, classifier, source check, band look-up, cluster, priority, commit), by one
+   client and by two worker processes, and in bulk through `flask moderation import` (one
+   5,000-row CSV). Beside it, the same client's rate for lighter requests of the same stack
+   (health check, one post read, classify only): the ceiling the intake figure is read against.
 4. Cluster look-up alone (`find_cluster`: band index + signature check), for copies and new texts.
 5. Posts bulk-loaded up to 1,000,000, then `GET /api/v1/queue` timed for a commune reviewer and
    a province admin, with tabs, filters and pages.
@@ -300,6 +302,33 @@ def bench_one_by_one(app, headers, samples) -> dict:
             "joined_an_existing_cluster": joined, **timed_ms(times)}
 
 
+def bench_request_floor(app, headers, samples) -> dict:
+    """What one client gets from the same stack doing less than an intake: the ceiling that
+    the one-by-one figure is read against (posts per second is requests per second here)."""
+    client = app.test_client()
+    bodies = _bodies(samples, 401, 11)
+    post_id = client.post("/api/v1/posts", json=bodies[0], headers=headers).get_json()["id"]
+    cases = {
+        "GET /healthz (no token; database ping, model version)":
+            lambda body: client.get("/healthz"),
+        "GET /api/v1/posts/<id> (token, one post read with its decisions)":
+            lambda body: client.get(f"/api/v1/posts/{post_id}", headers=headers),
+        "POST /api/v1/classify, one text (token, classifier; nothing written)":
+            lambda body: client.post("/api/v1/classify", json={"texts": [body["text"]]},
+                                     headers=headers),
+    }
+    report = {}
+    for name, call in cases.items():
+        call(bodies[0])
+        started = time.perf_counter()
+        for body in bodies[1:]:
+            assert call(body).status_code == 200
+        elapsed = time.perf_counter() - started
+        report[name] = {"requests_per_second": round((len(bodies) - 1) / elapsed, 1),
+                        "mean_ms": round(elapsed / (len(bodies) - 1) * 1000, 2)}
+    return report
+
+
 def _worker(headers, bodies, barrier, results) -> None:
     """One server process: warm up, wait for the others, then take the posts one by one."""
     app = make_app()
@@ -442,6 +471,9 @@ def main() -> None:
     report["intake_api_one_by_one"] = bench_one_by_one(app, tokens["dangvien.banmat"],
                                                        loader.samples)
     log(json.dumps(report["intake_api_one_by_one"]))
+    report["one_client_request_floor"] = bench_request_floor(app, tokens["dangvien.banmat"],
+                                                             loader.samples)
+    log(json.dumps(report["one_client_request_floor"], ensure_ascii=False))
     report["intake_api_one_by_one_2_workers"] = bench_workers(tokens["dangvien.banmat"],
                                                               loader.samples, 2)
     log(json.dumps(report["intake_api_one_by_one_2_workers"]))
