@@ -13,6 +13,9 @@ class HeadData:
     train: list[tuple[str, object]]
     dev: list[tuple[str, object]]
     stats: dict = field(default_factory=dict)
+    # per train example, the index of the example it was made from (its own for originals):
+    # cross-validation keeps a post and its accent-free copy in the same fold
+    groups: list[int] = field(default_factory=list)
 
 
 def _dedupe(examples, seen: set) -> tuple[list, int]:
@@ -60,8 +63,15 @@ def load_head(spec: HeadSpec, extra: list, cache: dict) -> HeadData:
     dev, dev_dups = _dedupe(_read_all(spec.dev, cache), dev_seen)
     train_seen = set(dev_seen)
     train, dropped = _dedupe(_read_all(spec.train, cache) + _check_extra(spec, extra), train_seen)
+    groups = list(range(len(train)))
     if spec.options.get("strip_augment", False):
-        train += _dedupe([(strip_accents(t), y) for t, y in train], train_seen)[0]
+        for origin, (text, label) in enumerate(list(train)):
+            copy = strip_accents(text)
+            key = normalise_text(copy)
+            if key not in train_seen:
+                train_seen.add(key)
+                train.append((copy, label))
+                groups.append(origin)
     labels = {label for _, label in train}
     if len(labels) < 2:
         raise RecipeError(f"[heads.{spec.name}]: dữ liệu huấn luyện chỉ có một nhãn ({labels}).")
@@ -72,7 +82,7 @@ def load_head(spec: HeadSpec, extra: list, cache: dict) -> HeadData:
         "dropped_dev_duplicates": dev_dups,
         "extra_examples": len(extra),
     }
-    return HeadData(train, dev, stats)
+    return HeadData(train, dev, stats, groups)
 
 
 def data_files(heads: dict[str, HeadSpec], cache: dict) -> list[dict]:

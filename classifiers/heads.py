@@ -1,21 +1,57 @@
-"""Training of the linear heads: calibrated binary heads with a dev-chosen threshold, and
-multi-class heads with per-class biases tuned on dev.
+"""Training of the linear heads, every choice made on cross-validated train (never on dev).
 
-Every head ends up as columns of one stacked weight matrix (see ``classifiers.model``), so a
-fitted head is described by a scikit-learn estimator plus plain numbers, or (``blend``) by
-its folded weight vector itself.
+A binary head is calibrated with scikit-learn's ``CalibratedClassifierCV`` (sigmoid fitted
+on out-of-fold scores, the estimator refitted on all posts); its calibrated log-odds are
+linear in the features, so they fold into one weight column of the stacked matrix
+(``classifiers.model``). The same out-of-fold scores, calibrated, give the probabilities on
+which the threshold is chosen; a
+multi-class head tunes its per-class biases on out-of-fold scores likewise. The folds keep
+each post together with its accent-free copy (``groups``), so no post is scored by a model
+that saw its twin.
 """
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.svm import LinearSVC
 
 DEFAULT_RULES = {"harmful": "recall:0.9"}
 DEFAULT_RULE = "f1"
 DEFAULT_BLEND_WEIGHT = 0.5
+FOLDS = 3
+
+
+def cv_splits(y: np.ndarray, groups: np.ndarray | None = None, folds: int | None = None) -> list:
+    """Stratified folds that never split a group (a post and its accent-free copy)."""
+    groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+    smallest = int(np.bincount(y).min()) if len(y) else 0
+    folds = min(folds or FOLDS, smallest)
+    if folds < 2:
+        raise ValueError("need at least two posts of each class")
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=0)
+    return list(splitter.split(np.zeros(len(y)), y, groups))
+
+
+class NBScaler(TransformerMixin, BaseEstimator):
+    """Scales each feature by its naive-Bayes log-count ratio (Wang & Manning's NB-SVM),
+    learnt inside each fold like any other step."""
+
+    def fit(self, X, y):
+        """The log-count ratio of every feature on this fold's posts."""
+        present = (X > 0).astype(np.float64)
+        p = 1 + np.asarray(present[y == 1].sum(axis=0)).ravel()
+        q = 1 + np.asarray(present[y == 0].sum(axis=0)).ravel()
+        self.ratio_ = np.log((p / p.sum()) / (q / q.sum()))
+        return self
+
+    def transform(self, X):
+        """X with every column scaled by its ratio."""
+        return X @ sp.diags(self.ratio_)
 
 
 def make_estimator(options: dict):
@@ -26,7 +62,8 @@ def make_estimator(options: dict):
     C = float(options.get("C", 2.0 if kind == "lr" else 0.1))
     weight = options.get("class_weight", "balanced")
     if kind in ("svm", "nbsvm"):
-        return LinearSVC(C=C, class_weight=weight, max_iter=5000, random_state=0)
+        svm = LinearSVC(C=C, class_weight=weight, max_iter=5000, random_state=0)
+        return make_pipeline(NBScaler(), svm) if kind == "nbsvm" else svm
     # dual: far faster than the primal when features outnumber posts, as they do here
     # random_state: liblinear shuffles its coordinates, so without a seed two fits differ a little
     return LogisticRegression(
@@ -34,8 +71,19 @@ def make_estimator(options: dict):
     )
 
 
+def _weights(estimator) -> tuple[np.ndarray, np.ndarray]:
+    """(coef as features × outputs, intercept) of a fitted linear estimator or NB pipeline."""
+    scale = 1.0
+    if isinstance(estimator, Pipeline):
+        scale = estimator[0].ratio_.reshape(-1, 1)
+        estimator = estimator[-1]
+    return np.asarray(estimator.coef_, dtype=np.float64).T * scale, np.ravel(estimator.intercept_)
+
+
 def linear_parts(head: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(coef as features × outputs, intercept) of a fitted head, NB feature scaling folded in."""
+    """(coef as features × outputs, intercept) of a fitted head, NB feature scaling folded in.
+
+    Heads store their folded weights (``coef``); models saved before kept the estimator."""
     if "coef" in head:
         return np.asarray(head["coef"], dtype=np.float64), np.asarray(head["intercept"])
     coef = np.asarray(head["estimator"].coef_, dtype=np.float64).T
@@ -44,81 +92,49 @@ def linear_parts(head: dict) -> tuple[np.ndarray, np.ndarray]:
     return coef, np.ravel(head["estimator"].intercept_)
 
 
-def nb_ratio(X, y: np.ndarray) -> np.ndarray:
-    """Naive-Bayes log-count ratio of each feature (Wang & Manning's NB-SVM scaling)."""
-    present = (X > 0).astype(np.float64)
-    p = 1 + np.asarray(present[y == 1].sum(axis=0)).ravel()
-    q = 1 + np.asarray(present[y == 0].sum(axis=0)).ravel()
-    return np.log((p / p.sum()) / (q / q.sum()))
+def _calibrated(estimator, X, y, splits) -> tuple[np.ndarray, float, np.ndarray]:
+    """The estimator fitted on every post and sigmoid-calibrated on its out-of-fold scores
+    (CalibratedClassifierCV, ensemble=False), as (weights, intercept) of the calibrated
+    log-odds; and those same out-of-fold scores, calibrated, for choosing the threshold."""
+    fitted = CalibratedClassifierCV(estimator, method="sigmoid", cv=splits, ensemble=False)
+    pair = fitted.fit(X, y).calibrated_classifiers_[0]
+    calibration = pair.calibrators[0]  # p = 1 / (1 + exp(a·score + b))
+    a, b = float(calibration.a_), float(calibration.b_)
+    w, c = _weights(pair.estimator)
+    scores = cross_val_predict(estimator, X, y, cv=splits, method="decision_function")
+    return -a * w[:, 0], -(a * float(c[0]) + b), -(a * scores + b)
 
 
-def _cv_scores(estimator, X, y) -> np.ndarray:
-    """Out-of-fold decision scores, so calibration never sees a post's own fit."""
-    folds = min(3, int(np.bincount(y).min()))
-    if folds < 2:
-        raise ValueError("need at least two posts of each class")
-    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
-    return cross_val_predict(estimator, X, y, cv=cv, method="decision_function")
-
-
-def _platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """(a, b) of p = σ(a·score + b) fitted on out-of-fold scores."""
-    platt = LogisticRegression(C=1e4).fit(scores.reshape(-1, 1), y)
-    return float(platt.coef_[0, 0]), float(platt.intercept_[0])
-
-
-def fit_binary(X, y: np.ndarray, options: dict) -> dict:
-    """Fit a binary head and Platt-calibrate it on out-of-fold scores: p = σ(a·score + b)."""
+def fit_binary(X, y: np.ndarray, options: dict, splits: list) -> tuple[dict, np.ndarray]:
+    """A calibrated binary head (weights whose score is the log-odds) and the out-of-fold
+    log-odds of every training post."""
     if options.get("model") == "blend":
-        return fit_blend(X, y, options)
-    estimator = make_estimator(options)
-    head: dict = {"estimator": estimator}
-    if options.get("model") == "nbsvm":
-        head["scale"] = nb_ratio(X, y)
-        X = X @ sp.diags(head["scale"])
-    scores = _cv_scores(estimator, X, y)
-    estimator.fit(X, y)
-    head["calibration"] = list(_platt(scores, y))
-    return head
+        return fit_blend(X, y, options, splits)
+    coef, intercept, oof = _calibrated(make_estimator(options), X, y, splits)
+    return {"coef": coef.reshape(-1, 1), "intercept": np.array([intercept])}, oof
 
 
-def fit_blend(X, y: np.ndarray, options: dict) -> dict:
-    """NB-SVM and logistic regression, each Platt-calibrated on its out-of-fold scores, their
-    log-odds averaged: z = (1-β)·(a₁s₁ + c₁) + β·(a₂s₂ + c₂), β = ``blend_weight`` (the LR
-    share). Both scores are linear in X, so z folds into one weight column, which is stored
-    instead of the estimators; z is then Platt-calibrated once more on its out-of-fold values.
+def fit_blend(X, y: np.ndarray, options: dict, splits: list) -> tuple[dict, np.ndarray]:
+    """NB-SVM and logistic regression, each calibrated, their log-odds averaged:
+    z = (1-β)·z_nbsvm + β·z_lr, β = ``blend_weight`` (the LR share). Both are linear in X, so
+    z is one weight column too.
 
     The two err differently (NB-SVM trusts rare n-grams with a strong class ratio, LR spreads
     weight over many), so the average ranks better than either (ReINTEL figures beside
     EXTRAS in bench/classifier.py)."""
     beta = float(options.get("blend_weight", DEFAULT_BLEND_WEIGHT))
     weight = options.get("class_weight", "balanced")
-    scale = nb_ratio(X, y)
-    parts = [
-        (make_estimator({"model": "nbsvm", "class_weight": weight}), scale, 1 - beta),
-        (make_estimator({"model": "lr", "class_weight": weight}), None, beta),
-    ]
-    coef = np.zeros(X.shape[1])
-    intercept, oof = 0.0, np.zeros(len(y))
-    for estimator, nb, share in parts:
-        Xp = X @ sp.diags(nb) if nb is not None else X
-        scores = _cv_scores(estimator, Xp, y)
-        a, c = _platt(scores, y)
-        estimator.fit(Xp, y)
-        w = np.ravel(estimator.coef_) * (nb if nb is not None else 1.0)
-        coef += share * a * w
-        intercept += share * (a * float(estimator.intercept_[0]) + c)
-        oof += share * (a * scores + c)
-    return {
-        "coef": coef.reshape(-1, 1),
-        "intercept": np.array([intercept]),
-        "calibration": list(_platt(oof, y)),
-        "blend": {"nbsvm": 1 - beta, "lr": beta},
-    }
+    coef, intercept, oof = np.zeros(X.shape[1]), 0.0, np.zeros(len(y))
+    for kind, share in (("nbsvm", 1 - beta), ("lr", beta)):
+        w, c, z = _calibrated(make_estimator({"model": kind, "class_weight": weight}), X, y, splits)
+        coef, intercept, oof = coef + share * w, intercept + share * c, oof + share * z
+    head = {"coef": coef.reshape(-1, 1), "intercept": np.array([intercept])}
+    return dict(head, blend={"nbsvm": 1 - beta, "lr": beta}), oof
 
 
 def choose_threshold(proba: np.ndarray, truth: np.ndarray, rule: str) -> float:
-    """Threshold on dev: ``recall:R`` = highest keeping recall ≥ R; ``f1`` / ``macro_f1`` = best."""
+    """Threshold on out-of-fold probabilities: ``recall:R`` = highest keeping recall ≥ R;
+    ``f1`` / ``macro_f1`` = best."""
     order = np.argsort(-proba)
     p, t = proba[order], truth[order].astype(bool)
     tp = np.cumsum(t)
@@ -139,19 +155,25 @@ def choose_threshold(proba: np.ndarray, truth: np.ndarray, rule: str) -> float:
     return float(p[best])
 
 
-def fit_multiclass(X, y: np.ndarray, n_classes: int, options: dict) -> dict:
-    """Fit a multi-class head (one-vs-rest for svm, multinomial for lr)."""
+def fit_multiclass(X, y: np.ndarray, n_classes: int, options: dict, splits: list):
+    """A multi-class head (one-vs-rest for svm, multinomial for lr) and the out-of-fold
+    decision scores of every training post (for the biases)."""
     if options.get("model") in ("nbsvm", "blend"):
         raise ValueError(f"{options['model']} is for binary heads only")
     estimator = make_estimator(options)
     if isinstance(estimator, LogisticRegression):
         estimator.set_params(solver="lbfgs", dual=False)
+    oof = cross_val_predict(estimator, X, y, cv=splits, method="decision_function")
     estimator.fit(X, y)
-    return {"estimator": estimator, "bias": [0.0] * n_classes}
+    coef, intercept = _weights(estimator)
+    if coef.shape[1] == 1:  # two classes: scores [0, s]
+        oof = np.column_stack([np.zeros(len(y)), oof])
+    head = {"coef": coef, "intercept": intercept, "bias": [0.0] * n_classes}
+    return head, oof.reshape(len(y), -1)
 
 
 def tune_bias(scores: np.ndarray, truth: np.ndarray, rounds: int = 3) -> np.ndarray:
-    """Per-class additive biases that maximise dev macro-F1, by coordinate search."""
+    """Per-class additive biases that maximise macro-F1 of out-of-fold scores, by coordinate search."""
     bias = np.zeros(scores.shape[1])
     grid = np.linspace(-2, 2, 41) * (scores.std() or 1.0)
     labels = np.arange(scores.shape[1])

@@ -65,8 +65,8 @@ class Model:
                 intercept = np.r_[0.0, intercept]
             full = np.zeros((n, coef.shape[1]))
             full[np.asarray(head["columns"]) if "columns" in head else slice(None)] = coef
-            if head["kind"] == "binary":
-                a, b = head["calibration"]
+            if head["kind"] == "binary":  # models saved before 2026-12 kept a Platt (a, b)
+                a, b = head.get("calibration", (1.0, 0.0))
                 full, intercept = full * a, intercept * a + b
             else:
                 intercept = intercept + np.asarray(head["bias"])

@@ -1,12 +1,20 @@
-"""Fitting one head of a recipe on the shared feature matrix, choosing segmentation on dev."""
+"""Fitting one head of a recipe on the shared feature matrix.
+
+Every choice — segmentation or not, the threshold of a binary head, the biases of a
+multi-class one — is made on out-of-fold figures of the training posts (``cv`` in the
+sidecar). The dev files are scored once, by the finished head, so ``dev`` is an honest
+estimate of posts the model has never seen.
+"""
 
 import numpy as np
+from scipy.special import expit
 
 from classifiers.evaluate import metrics
 from classifiers.heads import (
     DEFAULT_RULE,
     DEFAULT_RULES,
     choose_threshold,
+    cv_splits,
     fit_binary,
     fit_multiclass,
     linear_parts,
@@ -16,60 +24,54 @@ from classifiers.heads import (
 SEGMENTATION_MIN_GAIN = 0.02
 
 
-def _sigmoid(z):
-    """Logistic function without overflow warnings."""
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
 def _best_f1(proba: np.ndarray, truth: np.ndarray) -> float:
     """F1 of the positive class at its best threshold (threshold-free quality for decisions)."""
     if not len(truth) or truth.sum() == 0:
         return 0.0
-    threshold = choose_threshold(proba, truth, "f1")
-    pred = proba >= threshold
-    tp = float((pred & truth).sum())
-    return 2 * tp / (pred.sum() + truth.sum())
+    pred = proba >= choose_threshold(proba, truth, "f1")
+    return 2 * float((pred & truth).sum()) / (pred.sum() + truth.sum())
 
 
-def _binary(Xtr, ytr, Xdev, ydev, spec) -> dict:
-    """Fit, calibrate and threshold a binary head; dev metrics at the chosen threshold."""
-    head = fit_binary(Xtr, ytr, spec.options)
-    coef, intercept = linear_parts(head)
-    a, b = head["calibration"]
+def _binary(train, dev, spec) -> dict:
+    """Fit and calibrate a binary head; threshold on out-of-fold probabilities of the posts
+    as written (not their accent-free copies); dev scored once at that threshold."""
+    (Xtr, ytr, splits, original), (Xdev, ydev) = train, dev
+    head, oof = fit_binary(Xtr, ytr, spec.options, splits)
+    proba, truth = expit(oof[original]), ytr[original].astype(bool)
     rule = str(spec.options.get("threshold", DEFAULT_RULES.get(spec.name, DEFAULT_RULE)))
-    if len(ydev):
-        proba = _sigmoid(a * (np.asarray(Xdev @ coef)[:, 0] + intercept[0]) + b)
-        truth = ydev.astype(bool)
-    else:
-        proba = _sigmoid(a * (np.asarray(Xtr @ coef)[:, 0] + intercept[0]) + b)
-        truth = ytr.astype(bool)
     threshold = choose_threshold(proba, truth, rule)
-    dev = metrics(truth.tolist(), (proba >= threshold).tolist(), [True, False], proba)
+    cv = metrics(truth.tolist(), (proba >= threshold).tolist(), [True, False], proba)
     head.update(kind="binary")
-    meta = {"kind": "binary", "threshold": threshold, "threshold_rule": rule, "dev": dev}
+    meta = {"kind": "binary", "threshold": threshold, "threshold_rule": rule, "cv": cv}
+    if len(ydev):
+        coef, intercept = linear_parts(head)
+        p = expit(np.asarray(Xdev @ coef)[:, 0] + intercept[0])
+        meta["dev"] = metrics(ydev.astype(bool).tolist(), (p >= threshold).tolist(), [True, False], p)
     return {"head": head, "meta": meta, "score": _best_f1(proba, truth)}
 
 
-def _scores(head, X) -> np.ndarray:
-    """Decision scores of a multi-class head (2 classes: [0, s])."""
-    coef, intercept = linear_parts(head)
-    z = np.asarray(X @ coef) + intercept
-    return np.hstack([np.zeros_like(z), z]) if z.shape[1] == 1 else z
-
-
-def _multiclass(Xtr, ytr, Xdev, ydev, spec, classes) -> dict:
-    """Fit a multi-class head; per-class biases tuned on dev for macro-F1."""
-    head = fit_multiclass(Xtr, ytr, len(classes), spec.options)
+def _multiclass(train, dev, spec, classes) -> dict:
+    """Fit a multi-class head; per-class biases tuned for macro-F1 on out-of-fold scores."""
+    (Xtr, ytr, splits, original), (Xdev, ydev) = train, dev
+    head, oof = fit_multiclass(Xtr, ytr, len(classes), spec.options, splits)
     head.update(kind="multiclass", classes=list(classes))
+    bias = tune_bias(oof[original], ytr[original])
+    head["bias"] = bias.tolist()
+
+    def named(y, scores):
+        """Truth and predictions as class names, for metrics()."""
+        pred = np.argmax(scores + bias, axis=1)
+        return [classes[k] for k in y], [classes[k] for k in pred], list(classes)
+
+    cv = metrics(*named(ytr[original], oof[original]))
+    meta = {"kind": "multiclass", "labels": list(classes), "bias": head["bias"], "cv": cv}
     if len(ydev):
-        scores = _scores(head, Xdev)
-        head["bias"] = tune_bias(scores, ydev).tolist()
-        pred = np.argmax(scores + np.asarray(head["bias"]), axis=1)
-        dev = metrics([classes[k] for k in ydev], [classes[k] for k in pred], list(classes))
-    else:
-        dev = {"n": 0}
-    meta = {"kind": "multiclass", "labels": list(classes), "bias": head["bias"], "dev": dev}
-    return {"head": head, "meta": meta, "score": dev.get("macro_f1", 0.0)}
+        coef, intercept = linear_parts(head)
+        scores = np.asarray(Xdev @ coef) + intercept
+        if scores.shape[1] == 1:
+            scores = np.hstack([np.zeros_like(scores), scores])
+        meta["dev"] = metrics(*named(ydev, scores))
+    return {"head": head, "meta": meta, "score": cv["macro_f1"]}
 
 
 def _targets(spec, data):
@@ -111,20 +113,25 @@ def fit_head(spec, data, X, corpus, featurizer, use_seg: bool) -> tuple[dict, di
     ytr, ydev, classes = _targets(spec, data)
     rows_tr = corpus.rows([t for t, _ in data.train])
     rows_dev = corpus.rows([t for t, _ in data.dev])
+    splits = cv_splits(ytr, data.groups)
+    original = np.asarray(data.groups) == np.arange(len(ytr))
     fitted = {}
     for used, cols in _candidates(spec, featurizer, use_seg).items():
-        Xtr, Xdev = X[rows_tr][:, cols], X[rows_dev][:, cols]
+        train = (X[rows_tr][:, cols], ytr, splits, original)
+        dev = (X[rows_dev][:, cols], ydev)
         if spec.kind == "binary":
-            fitted[used] = _binary(Xtr, ytr, Xdev, ydev, spec)
+            fitted[used] = _binary(train, dev, spec)
         else:
-            fitted[used] = _multiclass(Xtr, ytr, Xdev, ydev, spec, classes)
+            fitted[used] = _multiclass(train, dev, spec, classes)
         if len(cols) < featurizer.n_features:
             fitted[used]["head"]["columns"] = cols
     gain = fitted[True]["score"] - fitted[False]["score"] if len(fitted) == 2 else None
     used = (gain >= SEGMENTATION_MIN_GAIN) if gain is not None else next(iter(fitted))
     chosen = fitted[used]
     meta = dict(chosen["meta"], **data.stats)
+    meta.setdefault("dev", {"n": 0})
     meta["model"] = spec.options.get("model", "lr")
+    meta["calibration"] = "CalibratedClassifierCV(sigmoid), log-odds of the folds averaged"
     if "blend" in chosen["head"]:
         meta["blend"] = chosen["head"]["blend"]
     if spec.kind == "binary":
@@ -132,8 +139,8 @@ def fit_head(spec, data, X, corpus, featurizer, use_seg: bool) -> tuple[dict, di
     meta["segmentation"] = {
         "used": bool(used),
         "option": spec.options.get("segmentation", "auto"),
-        "dev_score_without": float(fitted[False]["score"]) if False in fitted else None,
-        "dev_score_with": float(fitted[True]["score"]) if True in fitted else None,
-        "rule": f"dùng khi điểm dev tăng ≥ {SEGMENTATION_MIN_GAIN}",
+        "cv_score_without": float(fitted[False]["score"]) if False in fitted else None,
+        "cv_score_with": float(fitted[True]["score"]) if True in fitted else None,
+        "rule": f"dùng khi điểm kiểm định chéo tăng ≥ {SEGMENTATION_MIN_GAIN}",
     }
     return chosen["head"], meta

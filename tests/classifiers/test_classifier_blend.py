@@ -7,7 +7,7 @@ import skops.io as sio
 from scipy.stats import spearmanr
 
 from classifiers import ModelStore, RecipeError, load_recipe, train_recipe
-from classifiers.heads import fit_binary, linear_parts
+from classifiers.heads import cv_splits, fit_binary, linear_parts
 
 
 def _data(seed=0, n=120, d=60):
@@ -26,23 +26,50 @@ def _score(head, X):
 
 def test_blend_folds_the_two_calibrated_heads_into_one_column():
     X, y = _data()
-    blend = fit_binary(X, y, {"model": "blend", "blend_weight": 0.3})
-    nb = fit_binary(X, y, {"model": "nbsvm"})
-    lr = fit_binary(X, y, {"model": "lr"})
+    splits = cv_splits(y)
+    blend, blend_oof = fit_binary(X, y, {"model": "blend", "blend_weight": 0.3}, splits)
+    nb, nb_oof = fit_binary(X, y, {"model": "nbsvm"}, splits)
+    lr, lr_oof = fit_binary(X, y, {"model": "lr"}, splits)
     assert blend["blend"] == {"nbsvm": 0.7, "lr": 0.3}
-    a1, c1 = nb["calibration"]
-    a2, c2 = lr["calibration"]
-    expected = 0.7 * (a1 * _score(nb, X) + c1) + 0.3 * (a2 * _score(lr, X) + c2)
+    expected = 0.7 * _score(nb, X) + 0.3 * _score(lr, X)
     np.testing.assert_allclose(_score(blend, X), expected, rtol=1e-9, atol=1e-9)
-    assert not np.allclose(_score(blend, X), a1 * _score(nb, X) + c1)
+    np.testing.assert_allclose(blend_oof, 0.7 * nb_oof + 0.3 * lr_oof, rtol=1e-9, atol=1e-9)
+    assert not np.allclose(_score(blend, X), _score(nb, X))
 
 
 @pytest.mark.parametrize(("weight", "alone"), [(0.0, "nbsvm"), (1.0, "lr")])
 def test_blend_weight_ends_are_the_single_models(weight, alone):
     X, y = _data(seed=1)
-    blend = _score(fit_binary(X, y, {"model": "blend", "blend_weight": weight}), X)
-    single = _score(fit_binary(X, y, {"model": alone}), X)
+    splits = cv_splits(y)
+    blend = _score(fit_binary(X, y, {"model": "blend", "blend_weight": weight}, splits)[0], X)
+    single = _score(fit_binary(X, y, {"model": alone}, splits)[0], X)
     assert spearmanr(blend, single).statistic == pytest.approx(1.0)
+
+
+def test_head_scores_are_sklearn_calibrated_probabilities():
+    """The folded column gives what CalibratedClassifierCV itself predicts, for every model."""
+    from scipy.special import expit
+    from sklearn.calibration import CalibratedClassifierCV
+
+    from classifiers.heads import make_estimator
+
+    X, y = _data(seed=2)
+    splits = cv_splits(y)
+    for kind in ("lr", "svm", "nbsvm"):
+        head, _ = fit_binary(X, y, {"model": kind}, splits)
+        reference = CalibratedClassifierCV(
+            make_estimator({"model": kind}), method="sigmoid", cv=splits, ensemble=False
+        ).fit(X, y)
+        np.testing.assert_allclose(
+            expit(_score(head, X)), reference.predict_proba(X)[:, 1], rtol=1e-7, atol=1e-9
+        )
+
+
+def test_folds_keep_a_post_with_its_accent_free_copy():
+    y = np.array([0, 1] * 30 + [0, 1] * 30)
+    groups = np.r_[np.arange(60), np.arange(60)]  # rows 60.. are copies of rows 0..
+    for train, test in cv_splits(y, groups):
+        assert not set(groups[train]) & set(groups[test])
 
 
 def test_blend_head_with_raw_views_trains_saves_and_predicts(tmp_path, toy_recipe):
