@@ -210,10 +210,11 @@ class Post(db.Model):
 
 
 class PostBand(db.Model):
-    """One MinHash LSH band of one post: the index that finds near-duplicates without a scan.
+    """One index key of one post: the index that finds near-duplicates without a scan.
 
-    `band_key` hashes the review root, the band number and the band's minhash values, so one
-    indexed equality look-up per band returns only candidates of the same root.
+    `band_key` hashes the review root with one MinHash band (its number and values), or for a
+    short text with its exact words (see moderation.neardup), so one indexed equality look-up
+    per key returns only candidates of the same root.
     """
 
     __tablename__ = "post_bands"

@@ -91,3 +91,38 @@ def test_existing_officials_get_their_vietnamese_sort_key(scratch_url, tmp_path)
                 "SELECT full_name FROM officials ORDER BY sort_name")).scalars().all()
         assert names == ["Quàng Thị An", "Lò Văn Ánh", "Vừ A Dính"]
         db.engine.dispose()
+
+
+def test_posts_written_before_0007_get_the_keys_intake_now_computes(scratch_url, tmp_path):
+    """0007 recomputes signatures and index keys from the texts (rule of moderation.neardup)."""
+    from moderation import neardup
+    from moderation.models import Cluster, Post, PostBand
+
+    app = create_app(make_config(tmp_path, scratch_url))
+    texts = ["Cực kì thuyết phục! 😀",
+             "Chia sẻ gấp!!! Nghe nói tuần sau xã sẽ thu hồi đất nương của các hộ ở Bản Mạt."]
+    with app.app_context():
+        upgrade(revision="0006_partial_queue_indexes")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO units (id, code, name, kind, path, depth, created_at) "
+                              "VALUES (1, 'xa', 'Xã', 'commune', '/1/', 0, CURRENT_TIMESTAMP)"))
+        for number, body in enumerate(texts, 1):
+            db.session.add(Cluster(id=number, root_unit_id=1, status="cleared", size=1, groups=0,
+                                   reach=0, max_harmful=0, max_unverified=0, max_positive=0))
+            db.session.flush()
+            db.session.add(Post(id=number, unit_id=1, text=body, cluster_id=number,
+                                minhash=b"\0" * 256, shingle_count=99))
+            db.session.flush()
+            db.session.add(PostBand(band_key=1000 + number, post_id=number))
+        db.session.commit()
+        upgrade()
+        db.session.expire_all()
+        for number, body in enumerate(texts, 1):
+            fp = neardup.fingerprint(body)
+            post = db.session.get(Post, number)
+            assert (post.minhash, post.shingle_count) == (fp.to_bytes(), fp.count)
+            keys = db.session.scalars(db.select(PostBand.band_key)
+                                      .where(PostBand.post_id == number)).all()
+            assert sorted(keys) == sorted(set(neardup.band_keys(fp, 1)))
+        db.session.remove()
+        db.engine.dispose()

@@ -59,14 +59,15 @@ def review_root_id(unit: Unit) -> int:
 # The same query for PostgreSQL with the keys as one array: an expanding IN of 32 values is
 # re-rendered on every call and costs several times what the database spends on it.
 _CANDIDATES_PG = text(
-    "SELECT p.cluster_id, p.minhash, p.shingle_count FROM posts AS p JOIN ("
+    "SELECT p.cluster_id, p.minhash, p.shingle_count, p.text FROM posts AS p JOIN ("
     " SELECT post_id, count(*) AS hits FROM post_bands"
     " WHERE band_key = ANY(CAST(:keys AS BIGINT[]))"
     " GROUP BY post_id ORDER BY count(*) DESC LIMIT :limit) AS shared ON shared.post_id = p.id")
 
 
 def closest_cluster_id(fp: neardup.Fingerprint, keys: list[int]) -> int | None:
-    """The cluster of the closest near-duplicate among posts sharing a band, or None."""
+    """The cluster of the closest near-duplicate among posts sharing an index key, or None
+    (the candidates' texts come with them: the best are checked on their real overlap)."""
     if not keys:
         return None
     connection = db.session.connection()
@@ -77,9 +78,10 @@ def closest_cluster_id(fp: neardup.Fingerprint, keys: list[int]) -> int | None:
                   .where(PostBand.band_key.in_(keys)).group_by(PostBand.post_id)
                   .order_by(func.count().desc()).limit(MAX_CANDIDATES).subquery())
         rows = connection.execute(
-            select(Post.cluster_id, Post.minhash, Post.shingle_count)
+            select(Post.cluster_id, Post.minhash, Post.shingle_count, Post.text)
             .join(shared, shared.c.post_id == Post.id)).all()
-    best = neardup.closest(fp, [raw for _, raw, _ in rows], [count for _, _, count in rows])
+    best = neardup.closest(fp, [row[3] for row in rows], [row[1] for row in rows],
+                           [row[2] for row in rows])
     return None if best is None else rows[best][0]
 
 
