@@ -15,7 +15,7 @@ from flask.cli import AppGroup
 
 from classifiers.artifacts import ModelLoadError
 from classifiers.evaluate import evaluate as evaluate_head
-from classifiers.recipes import DataFile, RecipeError, read_rows
+from classifiers.recipes import RecipeError, read_labelled
 from classifiers.store import ModelStore
 from classifiers.train import train_recipe
 
@@ -138,22 +138,39 @@ def _parse_label_map(raw: str | None) -> dict | None:
 @click.option(
     "--label-map", "label_map", default=None, help="Ví dụ: OFFENSIVE=true,HATE=true,CLEAN=false"
 )
+@click.option("--label-column", default="label", show_default=True, help="Tên cột nhãn.")
+@click.option("--text-column", default="text", show_default=True, help="Tên cột nội dung.")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
-def evaluate(version: str, head: str, data: Path, label_map: str | None, as_json: bool) -> None:
-    """Đánh giá một đầu phân loại của VERSION trên tệp CSV (text,label)."""
+def evaluate(
+    version: str,
+    head: str,
+    data: Path,
+    label_map: str | None,
+    label_column: str,
+    text_column: str,
+    as_json: bool,
+) -> None:
+    """Đánh giá một đầu phân loại của VERSION trên tệp CSV (cột text và label; cột khác bỏ qua)."""
     mapping = _parse_label_map(label_map)
     model = _load(_store(), version)
     try:
-        if not data.is_file():
-            raise RecipeError(f"Không tìm thấy tệp dữ liệu '{data}'.")
-        rows = read_rows(DataFile(data, str(data), None))
+        rows, ignored = read_labelled(data, text_column, label_column)
         result = evaluate_head(model, head, [t for t, _ in rows], [y for _, y in rows], mapping)
     except (RecipeError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
+    if ignored:
+        click.echo(f"Bỏ qua {len(ignored)} cột không dùng: {', '.join(ignored)}.", err=True)
     if as_json:
         click.echo(_dump(result))
         return
     click.echo(_metrics_table({head: result}, model.metadata.get("heads", {})))
+    if "threshold" in result:
+        true = result["per_label"]["true"]
+        auc, ap = (f"{v:.3f}" if v is not None else "-" for v in (result["roc_auc"], result["average_precision"]))
+        click.echo(
+            f"ROC-AUC {auc} · độ chính xác trung bình (AP) {ap} · ở ngưỡng {result['threshold']:.3f}:"
+            f" precision {true['precision']:.3f}, recall {true['recall']:.3f}, F1 {true['f1']:.3f}"
+        )
     click.echo("Ma trận nhầm lẫn (hàng: thật, cột: dự đoán) " + _dump(result["confusion"]))
 
 

@@ -1,7 +1,12 @@
 """Evaluation of one head on labelled texts, in the JSON shape the CLI and benchmark print."""
 
 import numpy as np
-from sklearn.metrics import confusion_matrix, precision_recall_fscore_support, roc_auc_score
+from sklearn.metrics import (
+    average_precision_score,
+    confusion_matrix,
+    precision_recall_fscore_support,
+    roc_auc_score,
+)
 
 _TRUE = {"true", "1", "yes", "có"}
 _FALSE = {"false", "0", "no", "không"}
@@ -56,13 +61,19 @@ def _as_bool(label, label_map: dict | None):
 def evaluate(
     model, head: str, texts: list[str], labels: list, label_map: dict | None = None
 ) -> dict:
-    """Metrics of ``head`` on texts: ``{n, accuracy, macro_f1, per_label, roc_auc?, confusion}``."""
+    """Metrics of ``head`` on texts: ``{n, accuracy, macro_f1, per_label, confusion}``, and for
+    a binary head ``roc_auc``, ``average_precision`` and the ``threshold`` its labels used."""
     if head not in model.heads:
         raise ValueError(f"mô hình {model.version} không có đầu phân loại '{head}'")
     out = model.predict_head(head, texts)
     if model.heads[head]["kind"] == "binary":
         truth = [_as_bool(label, label_map) for label in labels]
-        return metrics(truth, out["labels"], [True, False], positive_scores=out["proba"])
+        result = metrics(truth, out["labels"], [True, False], positive_scores=out["proba"])
+        both = 0 < sum(truth) < len(truth)
+        ap = float(average_precision_score(truth, out["proba"])) if both else None
+        result["average_precision"] = ap
+        result["threshold"] = float(model.thresholds.get(head, 0.5))
+        return result
     if label_map is not None:
         raise ValueError(f"'{head}' là đầu nhiều lớp: không dùng bảng ánh xạ nhãn")
     return metrics(labels, out["labels"], out["classes"])

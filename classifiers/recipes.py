@@ -239,7 +239,10 @@ def _open_text(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise RecipeError(f"{path}: tệp không phải UTF-8 ({exc}).") from exc
+        raise RecipeError(
+            f"{path}: không phải tệp văn bản UTF-8 (byte lạ ở vị trí {exc.start});"
+            " hãy lưu tệp dạng CSV UTF-8."
+        ) from exc
 
 
 def read_rows(data_file: DataFile) -> list[tuple[str, str]]:
@@ -262,6 +265,44 @@ def read_rows(data_file: DataFile) -> list[tuple[str, str]]:
     if not rows:
         raise RecipeError(f"{where}: tệp không có dòng dữ liệu nào.")
     return rows
+
+
+def read_labelled(
+    path: Path, text_column: str = "text", label_column: str = "label"
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """(text, label) rows of any CSV that has the two named columns, and the names of the
+    other columns (ignored). A file that is not such a CSV → one RecipeError line."""
+    if not path.is_file():
+        raise RecipeError(f"Không tìm thấy tệp dữ liệu '{path}'.")
+    content = _open_text(path)
+    if "\0" in content:
+        raise RecipeError(f"{path}: không phải tệp CSV văn bản (có byte NUL: tệp nhị phân?).")
+    reader = csv.reader(io.StringIO(content, newline=""))
+    try:
+        header = [h.strip() for h in next(reader, [])]
+        lowered = [h.lower() for h in header]
+        missing = [c for c in (text_column, label_column) if c.lower() not in lowered]
+        if not header or missing:
+            raise RecipeError(
+                f"{path}: dòng 1: không có cột {', '.join(repr(c) for c in missing or (text_column,))}"
+                f" (các cột: {', '.join(header) or 'không có'}); cần một tệp CSV có cột nội dung và cột nhãn."
+            )
+        t, lab = lowered.index(text_column.lower()), lowered.index(label_column.lower())
+        rows = []
+        for number, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                raise RecipeError(f"{path}: dòng {number}: cần {len(header)} cột, thấy {len(row)}.")
+            text, label = row[t].strip(), row[lab].strip()
+            if not text or not label:
+                raise RecipeError(f"{path}: dòng {number}: thiếu nội dung hoặc nhãn.")
+            rows.append((text, label))
+    except csv.Error as exc:
+        raise RecipeError(f"{path}: không đọc được như CSV ({exc}).") from exc
+    if not rows:
+        raise RecipeError(f"{path}: tệp không có dòng dữ liệu nào.")
+    return rows, [h for i, h in enumerate(header) if i not in (t, lab)]
 
 
 def read_examples(data_file: DataFile) -> list[tuple[str, object]]:

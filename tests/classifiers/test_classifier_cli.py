@@ -89,12 +89,50 @@ def test_evaluate_with_label_map(runner, tmp_path):
     result = runner.invoke(args=[*args, "--label-map", "HATE=true,CLEAN=false", "--json"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
-    assert set(out) == {"n", "accuracy", "macro_f1", "per_label", "roc_auc", "confusion"}
-    assert out["n"] == 2
+    assert set(out) == {
+        "n", "accuracy", "macro_f1", "per_label", "roc_auc", "confusion",
+        "average_precision", "threshold",
+    }
+    assert out["n"] == 2 and out["roc_auc"] == 1.0 and out["average_precision"] == 1.0
     result = runner.invoke(args=[*args, "--label-map", "HATE=yes"])
     assert result.exit_code != 0 and "--label-map" in result.output
     result = runner.invoke(args=args)
     assert result.exit_code != 0 and "--label-map" in result.output
+
+
+def test_evaluate_ignores_extra_columns_and_reads_a_named_label_column(runner, tmp_path):
+    data = tmp_path / "export.csv"
+    data.write_text(
+        "id,Text,nguồn,nhan\n1,thằng ngu mất dạy,zalo,true\n2,mai họp bản lúc 8h,fb,false\n",
+        encoding="utf-8",
+    )
+    args = ["classifiers", "evaluate", "active", "--head", "harmful", "--data", str(data)]
+    result = runner.invoke(args=[*args, "--label-column", "nhan"])
+    assert result.exit_code == 0, result.output
+    assert "Bỏ qua 2 cột không dùng: id, nguồn." in result.stderr
+    assert "ROC-AUC 1.000 · độ chính xác trung bình (AP) 1.000 · ở ngưỡng" in result.stdout
+    assert "precision 1.000, recall 1.000, F1 1.000" in result.stdout
+    result = runner.invoke(args=args)
+    assert result.exit_code != 0
+    assert "không có cột 'label' (các cột: id, Text, nguồn, nhan)" in result.output
+
+
+def test_evaluate_a_wrong_file_is_one_vietnamese_line(runner, tmp_path, store_dir):
+    args = ["classifiers", "evaluate", "active", "--head", "harmful", "--data"]
+    model_file = next(store_dir.glob("*/model.skops"))
+    short = tmp_path / "short.csv"
+    short.write_text("text,label\nmột dòng\n", encoding="utf-8")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("ghi chú họp chi bộ\nkhông phải bảng\n", encoding="utf-8")
+    for path, said in [
+        (model_file, "không phải tệp văn bản UTF-8"),
+        (short, "dòng 2: cần 2 cột, thấy 1"),
+        (notes, "không có cột 'text', 'label'"),
+    ]:
+        result = runner.invoke(args=[*args, str(path)])
+        assert result.exit_code != 0
+        assert said in result.output and "Traceback" not in result.output
+        assert len(result.output.strip().splitlines()) == 1, result.output
 
 
 def test_evaluate_multiclass_head(runner, toy_recipe):

@@ -47,6 +47,10 @@ def test_evaluate_model_head_with_label_map(toy_model):
         toy_model, "harmful", texts, ["HATE", "CLEAN"], {"HATE": True, "CLEAN": False}
     )
     assert result["n"] == 2
-    assert set(result) == {"n", "accuracy", "macro_f1", "per_label", "roc_auc", "confusion"}
+    assert set(result) == {
+        "n", "accuracy", "macro_f1", "per_label", "roc_auc", "confusion",
+        "average_precision", "threshold",
+    }
+    assert result["threshold"] == toy_model.thresholds["harmful"]
     with pytest.raises(ValueError, match="không có trong bảng"):
         evaluate(toy_model, "harmful", texts, ["HATE", "OTHER"], {"HATE": True})
