@@ -31,10 +31,10 @@ def test_real_posts_stay_apart_and_their_forwarded_copies_join():
     result = evaluate_real(_texts())
     print({k: v for k, v in result.items() if k not in ("merges", "misses")})
     assert result["posts"] > 4000 and result["pairs_proposed_by_the_index"] > 50
-    # One pair of dev is merged that the reference rule calls distinct: two COVID chain
-    # messages, one carrying 94 % of the other's 3-grams rearranged. Any merge must at least be
-    # that: most of one post inside the other.
-    assert result["distinct_pairs_kept_apart"] >= 0.99, result["merges"][:5]
+    # Containment 0.9 merged two different COVID chain messages here (94 % of one's 3-grams
+    # inside the other, rearranged); at 0.95 none. Any merge must at least be most of one post
+    # inside the other.
+    assert result["distinct_pairs_kept_apart"] >= 0.995, result["merges"][:5]
     for a, b in result["merges"]:
         shared = neardup.shingles(a) & neardup.shingles(b)
         assert len(shared) >= 0.9 * min(len(neardup.shingles(a)), len(neardup.shingles(b)))
