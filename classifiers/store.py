@@ -67,6 +67,10 @@ class ModelStore:
                 out[-1]["intact"] = file_intact(directory, meta)
         return out
 
+    def metadata(self, version: str) -> dict:
+        """A version's sidecar (training data, figures, heads) or raise ModelLoadError."""
+        return read_sidecar(self._dir(version))
+
     def active_version(self) -> str | None:
         """Version named in ACTIVE, or None."""
         try:

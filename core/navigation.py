@@ -22,6 +22,7 @@ NAV = [
     ("registry.roster", _l("Roster"), Role.UNIT_ADMIN),
     ("registry.coverage", _l("Coverage"), Role.UNIT_ADMIN),
     ("core.audit_log", _l("Audit log"), Role.UNIT_ADMIN),
+    ("moderation.models", _l("Models"), Role.ADMIN),
 ]
 
 

@@ -10,8 +10,12 @@ from flask import Flask
 def _settings() -> dict:
     """Moderation's settings, from the environment (see README), with safe defaults."""
     return {
-        # Share of cleared posts sent to the queue anyway, so reviewers keep checking the model.
-        "MODERATION_SAMPLE_RATE": float(os.environ.get("MODERATION_SAMPLE_RATE", "0.02")),
+        # Cleared posts sent to the queue anyway, so reviewers keep checking the model: a
+        # uniform slice (the miss rate is estimated from it without bias) and, of the posts the
+        # model is least sure of (a score at least BAND × its threshold), this share.
+        "MODERATION_SAMPLE_RATE": float(os.environ.get("MODERATION_SAMPLE_RATE", "0.01")),
+        "MODERATION_UNCERTAIN_RATE": float(os.environ.get("MODERATION_UNCERTAIN_RATE", "0.5")),
+        "MODERATION_UNCERTAIN_BAND": float(os.environ.get("MODERATION_UNCERTAIN_BAND", "0.5")),
         # The chat-bot webhook is off until both a secret and the bot's user are set.
         "MODERATION_WEBHOOK_SECRET": os.environ.get("MODERATION_WEBHOOK_SECRET", ""),
         "MODERATION_WEBHOOK_USER": os.environ.get("MODERATION_WEBHOOK_USER", ""),

@@ -71,7 +71,8 @@ class Route(enum.StrEnum):
 
     FLAGGED = "flagged"      # harmful or unverified above threshold
     STORY = "story"          # positive above threshold, not harmful: a story candidate
-    SAMPLE = "sample"        # not flagged, sent to the queue at random to keep checking the model
+    SAMPLE = "sample"        # not flagged, in the uniform slice: flag precision and miss rate
+    UNCERTAIN = "uncertain"  # not flagged but close to a threshold: the model is least sure
     CLEAN = "clean"          # cleared
     INHERITED = "inherited"  # joined a cluster that was already decided
     UNSCORED = "unscored"    # no model was active: a person looks at it

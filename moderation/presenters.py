@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 from flask import Flask
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
+from sqlalchemy import select
 
+from core.extensions import db
 from core.models import as_utc, utcnow
 from moderation.models import Label, PostStatus, Route, SourceCheck
 from moderation.services.clusters import current_priority
@@ -23,7 +28,8 @@ SOURCES = {SourceCheck.OFFICIAL: _l("Official source"),
            SourceCheck.UNRELIABLE: _l("Known unreliable source"),
            SourceCheck.UNKNOWN: _l("Source not on any list"), SourceCheck.NONE: _l("No link")}
 ROUTES = {Route.FLAGGED: _l("flagged by the model"), Route.STORY: _l("story candidate"),
-          Route.SAMPLE: _l("random check of a cleared post"), Route.CLEAN: _l("not flagged"),
+          Route.SAMPLE: _l("random check of a cleared post"),
+          Route.UNCERTAIN: _l("cleared, but the model was unsure"), Route.CLEAN: _l("not flagged"),
           Route.INHERITED: _l("copy of an already decided post"),
           Route.UNSCORED: _l("no model was active")}
 PLATFORMS = {Platform.FACEBOOK: "Facebook", Platform.ZALO: "Zalo", Platform.TIKTOK: "TikTok",
@@ -38,6 +44,7 @@ AUDIT_LABELS = {
     "post_escalated": _l("Post escalated"), "decision_undone": _l("Decision undone"),
     "post_detached": _l("Post detached from its cluster"), "posts_imported": _l("Posts imported"),
     "webhook_received": _l("Post received from the chat bot"),
+    "model_activated": _l("Classifier model activated"),
 }
 HEADS = {"harmful": _l("harmful"), "unverified": _l("unverified"), "positive": _l("positive")}
 
@@ -116,3 +123,35 @@ def init_app(app: Flask) -> None:
         mod_platform=lambda v: PLATFORMS.get(v, v) if v else "", mod_tone=lambda v: TONE.get(v, ""),
         mod_action=lambda v: ACTION_LABELS.get(v, v), mod_claim=claim_holder,
         mod_reason=lambda action, reason: REASONS.get(action, {}).get(reason, reason))
+
+
+def model_summary(meta: dict) -> dict:
+    """What the model page shows of a sidecar: training rows and data files, and per head the
+    figure it was chosen on (cross-validated on train) and its dev figure."""
+    heads = meta.get("heads", {})
+    figures = []
+    for name, info in heads.items():
+        dev = meta.get("dev", {}).get(name, {})
+        cv = info.get("cv", {})
+        figures.append({"head": name, "rows": info.get("train_rows"),
+                        "cv_auc": cv.get("roc_auc"), "dev_auc": dev.get("roc_auc"),
+                        "dev_f1": dev.get("macro_f1"), "threshold": info.get("threshold")})
+    files = [f"{'/'.join(Path(f['path']).parts[-2:])} ({f.get('rows', '?')})"
+             for f in meta.get("data", []) if isinstance(f, dict) and f.get("path")]
+    try:
+        trained = datetime.fromisoformat(meta["created_at"])
+    except (KeyError, TypeError, ValueError):
+        trained = None
+    return {"figures": figures, "files": files, "trained": trained,
+            "seconds": meta.get("training_seconds")}
+
+
+def model_activations() -> dict[str, dict]:
+    """For each version, its latest activation from the audit log: who and when."""
+    from core.models import AuditEntry
+
+    out: dict[str, dict] = {}
+    for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.action == "model_activated")
+                                    .order_by(AuditEntry.id)):
+        out[entry.summary] = {"who": entry.actor.username if entry.actor else "", "when": entry.created_at}
+    return out

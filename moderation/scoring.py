@@ -38,6 +38,13 @@ def active_version() -> str | None:
     return model.version if model is not None else None
 
 
+def thresholds() -> dict[str, float]:
+    """The active model's thresholds of its main heads ({} when none is active)."""
+    model = active_model()
+    return {} if model is None else {h: t for h, t in model.thresholds.items()
+                                     if h in ("harmful", "unverified", "positive")}
+
+
 def classify(texts: list[str]) -> list[dict] | None:
     """Scores, label, explanation and version of each text; None when no model is active."""
     model = active_model()

@@ -16,16 +16,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from classifiers import ModelLoadError
 from core.extensions import db
 from core.forms import load_form
 from core.models import Role, Unit, utcnow
 from core.permissions import login_required, roles_required
 from core.scoping import scoped, unit_in_scope_or_404
-from core.services import ServiceError
-from moderation import images, presenters
+from core.services import ServiceError, audit
+from moderation import images, presenters, scoring
 from moderation.models import Channel, Decision, Post, PostImage
 from moderation.schemas import DecisionSchema, PostCreateSchema, QueueArgsSchema
-from moderation.services import intake, review
+from moderation.services import intake, learning, review
 from moderation.services import queue as queues
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -219,3 +220,40 @@ def image(name: str):
     response.headers["Content-Disposition"] = "inline"
     return response
 
+
+
+@bp.route("/models")
+@roles_required(Role.ADMIN)
+def models():
+    """Model history: every stored version, what it was trained on, its figures, who activated
+    it; a one-click activation (roll-back); and how well the active one does by reviewers."""
+    store = scoring.store()
+    versions = []
+    for item in sorted(store.list(check=True), key=lambda i: (i["created_at"] or "", i["version"]),
+                       reverse=True):
+        try:
+            meta = store.metadata(item["version"])
+        except ModelLoadError:
+            meta = {}
+        versions.append({**item, **presenters.model_summary(meta)})
+    activations = presenters.model_activations()
+    return render_template("moderation/models.html", versions=versions, activations=activations,
+                           estimates=learning.check_estimates())
+
+
+@bp.route("/models/<version>/activate", methods=["POST"])
+@roles_required(Role.ADMIN)
+def activate_model(version: str):
+    """Make a stored version the active model (also how one rolls back); audited."""
+    store = scoring.store()
+    previous = store.active_version()
+    try:
+        store.activate(version)
+    except ModelLoadError as error:
+        flash(_("This model cannot be activated: %(error)s", error=str(error)), "error")
+        return redirect(url_for("moderation.models"))
+    audit("model_activated", current_user, summary=version, version=version, previous=previous)
+    db.session.commit()
+    flash(_("Model %(version)s is now active. Posts already scored keep their scores until "
+            "`flask moderation rescore` runs.", version=version), "success")
+    return redirect(url_for("moderation.models"))

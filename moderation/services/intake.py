@@ -32,7 +32,7 @@ from moderation.services import clusters
 from moderation.sources import check_source
 from registry.models import Account
 
-QUEUE_ROUTES = {Route.FLAGGED, Route.STORY, Route.SAMPLE, Route.UNSCORED}
+QUEUE_ROUTES = {Route.FLAGGED, Route.STORY, Route.SAMPLE, Route.UNCERTAIN, Route.UNSCORED}
 
 
 def resolve_unit(code: str | None, submitter: User) -> Unit:
@@ -57,8 +57,13 @@ def resolve_account(account_id: int | None, root_id: int, submitter: User) -> Ac
     return account
 
 
-def route_for(prediction: dict | None, sample_rate: float, rng=random) -> str:
-    """Flagged or story candidates go to the queue; a random sample of the rest too."""
+def route_for(prediction: dict | None, sample_rate: float, rng=random, *,
+              thresholds: dict | None = None, uncertain_rate: float = 0.0,
+              band: float = 0.5) -> str:
+    """Flagged or story candidates go to the queue. Of the rest, a uniform slice (drawn first
+    and from every cleared post, so the share of misses in it is an unbiased estimate of the
+    miss rate), then a share of the posts the model is least sure of: some head's score at
+    least ``band`` × its threshold (reviewers' decisions on those teach the model most)."""
     if prediction is None:
         return Route.UNSCORED
     label = prediction["label"]
@@ -66,7 +71,11 @@ def route_for(prediction: dict | None, sample_rate: float, rng=random) -> str:
         return Route.FLAGGED
     if label == Label.POSITIVE:
         return Route.STORY
-    return Route.SAMPLE if rng.random() < sample_rate else Route.CLEAN
+    if rng.random() < sample_rate:
+        return Route.SAMPLE
+    scores = prediction.get("scores", {})
+    unsure = any(scores.get(head, 0.0) >= band * t for head, t in (thresholds or {}).items())
+    return Route.UNCERTAIN if unsure and rng.random() < uncertain_rate else Route.CLEAN
 
 
 def apply_prediction(post: Post, prediction: dict | None) -> None:
@@ -107,7 +116,10 @@ def submit(data: dict, submitter: User, channel: str, images=(), prediction: dic
                 shingle_count=fp.count, images=[], label=Label.NEUTRAL, score_harmful=0.0,
                 score_unverified=0.0, score_positive=0.0, explanation=[])
     apply_prediction(post, prediction)
-    route = route_for(prediction, config["MODERATION_SAMPLE_RATE"])
+    route = route_for(prediction, config["MODERATION_SAMPLE_RATE"],
+                      thresholds=scoring.thresholds() if prediction else None,
+                      uncertain_rate=config["MODERATION_UNCERTAIN_RATE"],
+                      band=config["MODERATION_UNCERTAIN_BAND"])
     cluster_id = clusters.closest_cluster_id(fp, keys)
     new_cluster = cluster_id is None
     if new_cluster:

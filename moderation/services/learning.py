@@ -13,19 +13,24 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from moderation import scoring
-from moderation.models import OPEN_STATUSES, Action, Cluster, Decision, Label, Post
+from moderation.models import OPEN_STATUSES, Action, Cluster, Decision, Label, Post, Route
 from moderation.services import clusters
 from moderation.services.intake import apply_prediction
 
 RESCORE_BATCH = 500
 
 
+def _latest_decisions():
+    """Ids of each cluster's latest decision that was not undone."""
+    reversed_ids = select(Decision.reverses_id).where(Decision.reverses_id.is_not(None))
+    return (select(func.max(Decision.id)).where(Decision.action != Action.UNDO,
+                                                Decision.id.not_in(reversed_ids))
+            .group_by(Decision.cluster_id))
+
+
 def review_examples() -> dict[str, list[tuple[str, bool]]]:
     """{head: [(text, label)]} for `flask classifiers train --include-reviews`."""
-    reversed_ids = select(Decision.reverses_id).where(Decision.reverses_id.is_not(None))
-    latest = (select(func.max(Decision.id)).where(Decision.action != Action.UNDO,
-                                                  Decision.id.not_in(reversed_ids))
-              .group_by(Decision.cluster_id))
+    latest = _latest_decisions()
     rows = db.session.execute(
         select(Decision.action, Post.text, Decision.label_seen)
         .join(Post, Post.id == Decision.post_id).where(Decision.id.in_(latest))
@@ -47,6 +52,38 @@ def _labels(action: str, label_seen: str) -> list[tuple[str, bool]]:
     if action == Action.MARK_VERIFIED:
         return [("unverified", False)]
     return []
+
+
+CONFIRMED = {Action.REJECT, Action.MARK_FALSE}      # the post was harmful or false
+CLEARED = {Action.APPROVE, Action.MARK_VERIFIED}    # it was fine
+
+
+def check_estimates() -> dict:
+    """How well the model does, from reviewers' decisions (the latest one of each cluster):
+    flag precision = share of decided flagged posts that reviewers confirmed; miss rate =
+    share of decided posts of the uniform slice (route ``sample``) that were harmful or false
+    although the model cleared them. Each with its count and a 95 % Wilson interval."""
+    rows = db.session.execute(
+        select(Post.route, Decision.action).join(Post, Post.id == Decision.post_id)
+        .where(Decision.id.in_(_latest_decisions()),
+               Post.route.in_((Route.FLAGGED, Route.SAMPLE)),
+               Decision.action.in_(CONFIRMED | CLEARED))).all()
+    out = {}
+    for name, route in (("flag_precision", Route.FLAGGED), ("miss_rate", Route.SAMPLE)):
+        actions = [a for r, a in rows if r == route]
+        out[name] = _share(sum(a in CONFIRMED for a in actions), len(actions))
+    return out
+
+
+def _share(hits: int, n: int, z: float = 1.96) -> dict:
+    """A proportion with its 95 % Wilson score interval (None when nothing was decided)."""
+    if n == 0:
+        return {"value": None, "low": None, "high": None, "hits": 0, "n": 0}
+    p = hits / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+    return {"value": p, "low": max(0.0, centre - half), "high": min(1.0, centre + half),
+            "hits": hits, "n": n}
 
 
 def posts_to_rescore(every: bool = False):
