@@ -55,14 +55,21 @@ def _check_extra(spec: HeadSpec, extra: list) -> list:
 
 
 def load_head(spec: HeadSpec, extra: list, cache: dict) -> HeadData:
-    """Dev first (deduplicated), then train without dev texts or duplicates, then extra examples.
+    """Dev first (deduplicated), then extra examples (reviewers' decisions: their label wins
+    over a data file's for the same text), then train, without dev texts or duplicates.
 
     With ``strip_augment`` a copy of every train post without diacritics is added (when it is
-    not already there), so posts typed without accents score like their accented twins."""
+    not already there), so posts typed without accents score like their accented twins. With
+    ``review_weight`` = k, each extra example (and its copy) is learnt k times: a commune's
+    own decisions count more than the base data they correct. Copies share their original's
+    cross-validation group, so they never sit in a fold apart from it."""
     dev_seen: set = set()
     dev, dev_dups = _dedupe(_read_all(spec.dev, cache), dev_seen)
     train_seen = set(dev_seen)
-    train, dropped = _dedupe(_read_all(spec.train, cache) + _check_extra(spec, extra), train_seen)
+    local, dropped_local = _dedupe(_check_extra(spec, extra), train_seen)
+    base, dropped = _dedupe(_read_all(spec.train, cache), train_seen)
+    train = local + base
+    dropped += dropped_local
     groups = list(range(len(train)))
     if spec.options.get("strip_augment", False):
         for origin, (text, label) in enumerate(list(train)):
@@ -72,11 +79,18 @@ def load_head(spec: HeadSpec, extra: list, cache: dict) -> HeadData:
                 train_seen.add(key)
                 train.append((copy, label))
                 groups.append(origin)
+    distinct = len(train)
+    weight = int(spec.options.get("review_weight", 1))
+    if weight > 1 and local:
+        for row in [i for i, g in enumerate(groups) if g < len(local)]:
+            train += [train[row]] * (weight - 1)
+            groups += [groups[row]] * (weight - 1)
     labels = {label for _, label in train}
     if len(labels) < 2:
         raise RecipeError(f"[heads.{spec.name}]: dữ liệu huấn luyện chỉ có một nhãn ({labels}).")
     stats = {
-        "train_rows": len(train),
+        "train_rows": distinct,
+        "review_weight": weight,
         "dev_rows": len(dev),
         "dropped_train_duplicates_or_dev_overlap": dropped,
         "dropped_dev_duplicates": dev_dups,

@@ -12,8 +12,8 @@ recipe. Optional per head: ``model`` (lr|svm; binary heads also nbsvm, and blend
 and LR log-odds averaged into one linear column, see ``heads.fit_blend``), ``C`` (not with
 blend, whose two parts keep their own defaults), ``blend_weight`` (blend only: the LR share,
 0–1, default 0.5), ``threshold`` (``f1`` or ``recall:0.9``), ``segmentation``
-(auto|true|false), ``strip_augment`` (add accent-free copies of train posts). Optional
-``[features]`` table (``bits``, ``min_df``, ``sublinear``, ``views``, ``shape`` =
+(auto|true|false), ``strip_augment`` (add accent-free copies of train posts),
+``review_weight`` (how many times each reviewer example counts, 1–100). Optional ``[features]`` table (``bits``, ``min_df``, ``sublinear``, ``views``, ``shape`` =
 surface-cue tokens); a view's ``source`` is one of ``features.SOURCES`` (norm, strip, raw =
 words as typed with their punctuation, punct = punctuation and line breaks…).
 Every problem is a ``RecipeError`` in Vietnamese naming the file (and row).
@@ -40,6 +40,7 @@ HEAD_OPTIONS = {
     "threshold",
     "segmentation",
     "strip_augment",
+    "review_weight",
 }
 FEATURE_OPTIONS = {"bits", "min_df", "sublinear", "views", "shape"}
 VIEW_OPTIONS = {"name", "source", "kind", "ngram", "weight"}
@@ -137,6 +138,9 @@ def _check_options(where: str, options: dict, kind: str) -> None:
         raise RecipeError(f'{where}: segmentation phải là "auto", true hoặc false.')
     if not isinstance(options.get("strip_augment", False), bool):
         raise RecipeError(f"{where}: strip_augment phải là true hoặc false.")
+    weight = options.get("review_weight", 1)
+    if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 100:
+        raise RecipeError(f"{where}: review_weight phải là số nguyên từ 1 đến 100.")
 
 
 def _head(name: str, table, recipe_dir: Path, data_dir) -> HeadSpec:
