@@ -47,3 +47,26 @@ def test_vietnamese_catalogue_is_complete(package):
             translated[key] = value
     missing = sorted(_extracted(package) - set(translated))
     assert missing == [], f"untranslated in {package}: {missing[:10]}"
+
+
+def _catalogue(package: str) -> dict[str, str]:
+    po = ROOT / package / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale="vi")
+    return {(m.id[0] if isinstance(m.id, tuple) else m.id):
+            (m.string[0] if isinstance(m.string, tuple) else m.string)
+            for m in catalog if m.id and m.string and not m.fuzzy}
+
+
+def test_one_english_string_has_one_vietnamese_translation_across_packages():
+    # The catalogues are merged into one at run time, so a msgid translated two ways shows
+    # whichever package loads last on every page (the account page once read "Lịch sử" where
+    # its own catalogue said "Lịch sử thay đổi").
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for package in PACKAGES:
+        for key, value in _catalogue(package).items():
+            if key in seen and seen[key][1] != value:
+                clashes.append(f"{key!r}: {seen[key][0]} {seen[key][1]!r} ≠ {package} {value!r}")
+            seen.setdefault(key, (package, value))
+    assert clashes == [], "\n".join(clashes[:10])
