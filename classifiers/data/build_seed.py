@@ -3,7 +3,8 @@
 The posts were written for this project (original; none copied or paraphrased from a
 dataset), one post per line in ``corpus/<label>/<register>.txt``: ``social.txt`` in the voice
 of a mountain commune's Zalo groups and Facebook pages, ``news.txt`` in the register of a
-local or national news site, ``comments.txt`` as readers comment under news. This script:
+local or national news site, ``comments.txt`` as readers comment under news, ``talk.txt``
+as group members chat, ``village.txt`` as a commune reports its own good news. This script:
 
 1. reads them (NFC, stripped, empty lines dropped; files of a label in name order);
 2. drops exact duplicates and near-duplicates: same normalised, accent-stripped text, or a
@@ -84,7 +85,8 @@ def in_dev(text: str) -> bool:
 
 
 def drop_heldout(posts: list[tuple[str, str]], heldout: Path) -> tuple[list, int]:
-    """Posts without those near a held-out story (same rule as deduplicate)."""
+    """Posts without those near a held-out story: word-trigram Jaccard ≥ NEAR / 2 with it,
+    twice as strict as deduplicate, so no paraphrase of a test story is learnt."""
     if not heldout.is_file():
         return posts, 0
     stories = [_shingles(strip_accents(normalise_text(t)))
