@@ -50,12 +50,16 @@ def create_app(config: dict | type | None = None) -> Flask:
     navigation.init_app(app)
     cli.vietnamese_click()  # before the commands are defined: some of their words are Click's
 
+    import moderation.tasks  # noqa: F401 - job kinds register themselves on import
+
     import classifiers.cli
     import core.api
     import core.views
     import feed
     import feed.api
     import feed.views
+    import jobs
+    import jobs.api
     import moderation
     import moderation.api
     import moderation.cli
@@ -63,6 +67,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     import registry
     import registry.api
     import registry.cli
+    import registry.tasks  # noqa: F401
     import registry.views
 
     app.register_blueprint(core.views.bp)
@@ -80,6 +85,8 @@ def create_app(config: dict | type | None = None) -> Flask:
     app.register_blueprint(feed.views.bp)
     _register_api(feed.api.blp)
     feed.init_app(app)
+    jobs.init_app(app)
+    _register_api(jobs.api.blp)
     return app
 
 

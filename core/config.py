@@ -49,7 +49,7 @@ class Config:
     LANGUAGES = ["vi", "en"]
     BABEL_TRANSLATION_DIRECTORIES = ";".join(
         str(ROOT / pkg / "translations")
-        for pkg in ("core", "registry", "moderation", "feed")
+        for pkg in ("core", "registry", "moderation", "feed", "jobs")
     )
 
     # Login throttling; use redis://… when several gunicorn workers share the limits.
@@ -84,4 +84,5 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_STORAGE_URI = "memory://"
+    JOBS_WORKER = "inline"  # a job runs at once, in the request that queues it
     PASSWORD_HASH_METHOD = "scrypt:4096:8:1"

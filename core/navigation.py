@@ -23,6 +23,7 @@ NAV = [
     ("registry.coverage", _l("Coverage"), Role.UNIT_ADMIN),
     ("core.audit_log", _l("Audit log"), Role.UNIT_ADMIN),
     ("moderation.models", _l("Models"), Role.ADMIN),
+    ("jobs.index", _l("Jobs"), USER),
 ]
 
 

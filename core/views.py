@@ -194,7 +194,8 @@ def _audit_filters(filters: dict) -> dict:
 
 @bp.route("/healthz")
 def healthz():
-    """Liveness for load balancers: the database answers and which model is active."""
+    """Liveness for load balancers: the database answers, which model is active, and the
+    checks other packages add (the job queue and its Redis)."""
     try:
         db.session.execute(text("SELECT 1"))
         db_state = "ok"
@@ -202,7 +203,11 @@ def healthz():
         db.session.rollback()
         db_state = "error"
     body = {"db": db_state, "model": _active_model_version()}
-    return jsonify(body), 200 if db_state == "ok" else 503
+    for name, check in current_app.extensions.get("caidep.health_checks", {}).items():
+        body[name] = check()  # e.g. the job queue: {"state": "ok", "backend": "redis", …}
+    healthy = db_state == "ok" and all(
+        part.get("state") == "ok" for part in body.values() if isinstance(part, dict))
+    return jsonify(body), 200 if healthy else 503
 
 
 def _active_model_version() -> str | None:

@@ -6,6 +6,8 @@ import os
 
 from flask import Flask
 
+from core.config import ROOT
+
 
 def _settings() -> dict:
     """Moderation's settings, from the environment (see README), with safe defaults."""
@@ -20,6 +22,14 @@ def _settings() -> dict:
         "MODERATION_WEBHOOK_SECRET": os.environ.get("MODERATION_WEBHOOK_SECRET", ""),
         "MODERATION_WEBHOOK_USER": os.environ.get("MODERATION_WEBHOOK_USER", ""),
         "MODERATION_WEBHOOK_WINDOW": int(os.environ.get("MODERATION_WEBHOOK_WINDOW", "300")),
+        # The learning loop: a retraining job after this many new decisions (0: only from the
+        # model page), on this recipe; the candidate is activated only if it is no worse than
+        # the active model by more than the tolerance, on held-back decisions and on dev.
+        "MODERATION_RETRAIN_EVERY": int(os.environ.get("MODERATION_RETRAIN_EVERY", "200")),
+        "MODERATION_RETRAIN_RECIPE": os.environ.get(
+            "MODERATION_RETRAIN_RECIPE", str(ROOT / "recipes" / "default.toml")),
+        "MODERATION_RETRAIN_TOLERANCE": float(
+            os.environ.get("MODERATION_RETRAIN_TOLERANCE", "0.01")),
     }
 
 

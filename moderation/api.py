@@ -14,7 +14,7 @@ from core.models import Role, as_utc
 from core.permissions import api_auth, current_api_user
 from core.scoping import unit_in_scope_or_404
 from core.services import ServiceError, audit
-from moderation import images, scoring
+from moderation import images, scoring, tasks
 from moderation.models import Channel, Decision, Post
 from moderation.schemas import (
     ClaimOutSchema,
@@ -186,8 +186,11 @@ def claim(post_id: int):
 def decide(data, post_id: int):
     """Decide on the post's cluster (approve, reject, mark_false, mark_verified, escalate)."""
     post = reviewable_or_404(post_id)
-    return committed(lambda: review.decide(post, current_api_user(), data["action"],
-                                           data["reason"], data.get("note", ""), data.get("link")))
+    decision = committed(lambda: review.decide(post, current_api_user(), data["action"],
+                                               data["reason"], data.get("note", ""),
+                                               data.get("link")))
+    tasks.maybe_retrain()
+    return decision
 
 
 @blp.route("/decisions/<int:decision_id>/undo", methods=["POST"])

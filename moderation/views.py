@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -23,10 +24,13 @@ from core.models import Role, Unit, utcnow
 from core.permissions import login_required, roles_required
 from core.scoping import scoped, unit_in_scope_or_404
 from core.services import ServiceError, audit
-from moderation import images, presenters, scoring
+from jobs import presenters as job_presenters
+from jobs import services as jobs
+from jobs.models import Job
+from moderation import images, presenters, scoring, tasks
 from moderation.models import Channel, Decision, Post, PostImage
 from moderation.schemas import DecisionSchema, PostCreateSchema, QueueArgsSchema
-from moderation.services import intake, learning, review
+from moderation.services import importing, intake, learning, review
 from moderation.services import queue as queues
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -178,6 +182,7 @@ def decide(post_id: int):
         decision = review.decide(post, current_user, form.data["action"], form.data["reason"],
                                  form.data.get("note", ""), form.data.get("link"))
         db.session.commit()
+        tasks.maybe_retrain()
     except ServiceError as error:
         db.session.rollback()
         return _render_post(post, form.values, {error.field or "_schema": [error.message]},
@@ -226,7 +231,8 @@ def image(name: str):
 @roles_required(Role.ADMIN)
 def models():
     """Model history: every stored version, what it was trained on, its figures, who activated
-    it; a one-click activation (roll-back); and how well the active one does by reviewers."""
+    it; a one-click activation (roll-back); the retraining jobs and why each candidate was or
+    was not activated; and how well the active one does by reviewers."""
     store = scoring.store()
     versions = []
     for item in sorted(store.list(check=True), key=lambda i: (i["created_at"] or "", i["version"]),
@@ -237,14 +243,30 @@ def models():
             meta = {}
         versions.append({**item, **presenters.model_summary(meta)})
     activations = presenters.model_activations()
+    retrains = db.session.scalars(select(Job).where(Job.kind == "classifiers.retrain")
+                                  .order_by(Job.id.desc()).limit(5)).all()
     return render_template("moderation/models.html", versions=versions, activations=activations,
-                           estimates=learning.check_estimates())
+                           estimates=learning.check_estimates(),
+                           retrains=[job_presenters.job(j) for j in retrains],
+                           retrain_every=current_app.config["MODERATION_RETRAIN_EVERY"])
+
+
+@bp.route("/models/retrain", methods=["POST"])
+@roles_required(Role.ADMIN)
+def retrain_model():
+    """Queue a retraining on reviewers' decisions now; it is activated only if no worse."""
+    job = tasks.queue_retrain(current_user)
+    if job is None:
+        flash(_("A retraining is already waiting or running."), "warning")
+        return redirect(url_for("moderation.models"))
+    return redirect(url_for("jobs.show", job_id=job.id), 303)
 
 
 @bp.route("/models/<version>/activate", methods=["POST"])
 @roles_required(Role.ADMIN)
 def activate_model(version: str):
-    """Make a stored version the active model (also how one rolls back); audited."""
+    """Make a stored version the active model (also how one rolls back); audited. The open
+    posts are then rescored by a job."""
     store = scoring.store()
     previous = store.active_version()
     try:
@@ -253,7 +275,35 @@ def activate_model(version: str):
         flash(_("This model cannot be activated: %(error)s", error=str(error)), "error")
         return redirect(url_for("moderation.models"))
     audit("model_activated", current_user, summary=version, version=version, previous=previous)
+    job = tasks.queue_rescore(current_user)
     db.session.commit()
-    flash(_("Model %(version)s is now active. Posts already scored keep their scores until "
-            "`flask moderation rescore` runs.", version=version), "success")
+    jobs.start(job)
+    flash(_("Model %(version)s is now active; the open posts are being rescored (job "
+            "%(job)d).", version=version, job=job.id), "success")
     return redirect(url_for("moderation.models"))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(Role.REVIEWER)
+def import_posts():
+    """Upload a CSV or JSONL file of posts: a job checks every row, scores and writes them all
+    (or nothing), with a progress bar and a report."""
+    if request.method == "GET":
+        return render_template("moderation/import.html", error=None)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return render_template("moderation/import.html",
+                               error=_("Choose a CSV or JSONL file.")), 422
+    data = upload.read()
+    try:
+        importing.file_format(upload.filename)
+        if not data.strip():
+            raise importing.PostFileError(_("The file is empty."))
+        job = jobs.submit("posts.import", current_user, current_user.unit, upload.filename,
+                          params={"filename": upload.filename}, payload=data,
+                          result_url=url_for("moderation.queue"))
+    except ServiceError as error:
+        db.session.rollback()
+        status = 409 if error.code == "duplicate" else 422
+        return render_template("moderation/import.html", error=error.message), status
+    return redirect(url_for("jobs.show", job_id=job.id), 303)

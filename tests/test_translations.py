@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = [p for p in ("core", "registry", "moderation", "feed") if (ROOT / p).is_dir()]
+PACKAGES = [p for p in ("core", "registry", "moderation", "feed", "jobs") if (ROOT / p).is_dir()]
 METHODS = [("**.py", "python"), ("**.html", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, render_template, request
+from flask import Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.extensions import db
 from core.permissions import login_required
+from core.services import ServiceError
+from jobs import services as jobs
 from registry import importing as importer
+from registry import tasks
 from registry.importing.reading import COLUMNS
 from registry.views import bp
 from registry.views.helpers import admin_unit
@@ -29,7 +32,7 @@ EXAMPLE = [
 @login_required
 def import_file():
     """Upload a roster or declarations file; “Check” lists the errors row by row, “Import”
-    writes everything or nothing."""
+    queues a job that writes everything or nothing, and shows its progress and report."""
     unit = admin_unit(None)
     if request.method == "GET":
         return render_template("registry/import.html", unit=unit, report=None, error=None)
@@ -38,19 +41,30 @@ def import_file():
     if upload is None or not upload.filename:
         return render_template("registry/import.html", unit=unit, report=None,
                                error=_("Choose a CSV or XLSX file.")), 422
+    data = upload.read()
+    if dry_run:
+        try:
+            report = importer.run_import(upload.filename, data, current_user, dry_run=True)
+        except importer.ImportFileError as error:
+            return render_template("registry/import.html", unit=unit, report=None,
+                                   error=str(error)), 422
+        db.session.rollback()
+        return render_template("registry/import.html", unit=unit, report=report, error=None,
+                               dry_run=True, filename=upload.filename,
+                               shown=report.errors[:SHOWN_ERRORS]), 422 if report.errors else 200
     try:
-        report = importer.run_import(upload.filename, upload.read(), current_user, dry_run)
+        importer.read_table(upload.filename, data)  # an unreadable file is said at once
+        job = jobs.submit("registry.import", current_user, unit, upload.filename,
+                          params={"filename": upload.filename}, payload=data,
+                          result_url=tasks.result_url(unit))
     except importer.ImportFileError as error:
         return render_template("registry/import.html", unit=unit, report=None,
                                error=str(error)), 422
-    if report.written:
-        db.session.commit()
-    else:
+    except ServiceError as error:
         db.session.rollback()
-    status = 422 if report.errors else 200
-    return render_template("registry/import.html", unit=unit, report=report, error=None,
-                           dry_run=dry_run, filename=upload.filename,
-                           shown=report.errors[:SHOWN_ERRORS]), status
+        return render_template("registry/import.html", unit=unit, report=None,
+                               error=error.message), 409
+    return redirect(url_for("jobs.show", job_id=job.id), 303)
 
 
 @bp.route("/registry/import/template.csv")

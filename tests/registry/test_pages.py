@@ -171,13 +171,17 @@ def test_import_page_checks_then_imports(client, login_as):
             "action": action, "file": (io.BytesIO(data), name)},
             content_type="multipart/form-data")
 
+    # "Import" queues a job (run at once in the tests) and shows its page: the report there
     checked = upload(bad.encode(), "import")
-    assert checked.status_code == 422 and "khong-co" in _text(checked)
+    assert checked.status_code == 303 and "/jobs/" in checked.headers["Location"]
+    failed = _text(client.get(checked.headers["Location"]))
+    assert "Thất bại" in failed and "1 lỗi: chưa ghi gì." in failed and "khong-co" in failed
     assert db.session.scalar(select(Official).where(Official.full_name == "Lò Văn Nhập")) is None
     dry = upload(good.encode(), "check")
     assert dry.status_code == 200 and "bấm Nhập để ghi" in _text(dry)
     done = upload(good.encode(), "import")
-    assert done.status_code == 200 and "Đã ghi." in _text(done)
+    page = _text(client.get(done.headers["Location"]))
+    assert "Xong" in page and "Đã ghi: 1 dòng" in page and "Xem kết quả" in page
     assert _account("g/nhap1234") is not None
     pdf = upload(b"%PDF-1.4 binary", "check", "scan.pdf")
     assert pdf.status_code == 422 and "không phải CSV" in _text(pdf)

@@ -1,0 +1,174 @@
+"""Import of posts from a CSV (header line) or JSONL file, shared by `flask moderation import`
+and the import job of the upload page: every row is checked with the API's schema first, then
+the whole file is written, or nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from marshmallow import ValidationError
+
+from core import textfiles
+from core.errors import plain
+from core.models import Unit
+from core.services import ServiceError, audit
+from moderation import scoring
+from moderation.models import Channel
+from moderation.schemas import PostCreateSchema
+from moderation.services import intake
+from moderation.services.clusters import review_root_id
+
+COLUMNS = ("text", "url", "platform", "account_id", "unit", "author", "seen_at")
+SCORE_BATCH = 1000
+
+
+class PostFileError(ServiceError):
+    """The file as a whole cannot be read as posts; the message says why, in Vietnamese."""
+
+    def __init__(self, message: str):
+        super().__init__(message, "file", "invalid_file")
+
+
+def read_rows(data: bytes, fmt: str) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
+    """(line number, row) of a CSV (header line) or JSONL file, and (line, problem) for every
+    line that cannot be a row: nothing in the file is dropped without a word."""
+    try:
+        text = textfiles.decode(data)
+        return _jsonl_rows(text) if fmt == "jsonl" else _csv_rows(text)
+    except textfiles.UnreadableFile as error:
+        raise PostFileError(str(error)) from None
+
+
+def _accepted() -> str:
+    return ", ".join(COLUMNS)
+
+
+def _jsonl_rows(text: str) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
+    rows, errors = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            errors.append((number, f"không phải JSON hợp lệ ({error.msg})."))
+            continue
+        if not isinstance(row, dict):
+            errors.append((number, "mỗi dòng phải là một đối tượng JSON."))
+            continue
+        unknown = sorted(set(row) - set(COLUMNS))
+        if unknown:
+            errors.append((number, f"trường không nhận: {', '.join(unknown)} "
+                                   f"(các trường nhận: {_accepted()})."))
+        rows.append((number, row))
+    return rows, errors
+
+
+def _csv_rows(text: str) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
+    lines = textfiles.csv_rows(text)
+    header = [cell.strip().lower() for cell in next(lines, (1, []))[1]]
+    if "text" not in header:
+        raise PostFileError(f"Tệp CSV cần dòng tiêu đề có cột 'text' (các cột nhận: "
+                                   f"{_accepted()}).")
+    unknown = [name for name in header if name and name not in COLUMNS]
+    twice = sorted({name for name in header if name and header.count(name) > 1})
+    if unknown or twice:
+        problem = (f"cột không nhận: {', '.join(unknown)}" if unknown
+                   else f"cột lặp lại: {', '.join(twice)}")
+        raise PostFileError(f"Dòng tiêu đề: {problem} (các cột nhận: {_accepted()}).")
+    rows, errors = [], []
+    for number, cells in lines:
+        if not any(cell.strip() for cell in cells):
+            continue
+        stray = [k + 1 for k, cell in enumerate(cells)
+                 if cell.strip() and (k >= len(header) or not header[k])]
+        if stray:
+            errors.append((number, f"có dữ liệu ở ô {', '.join(map(str, stray))}, "
+                                   "cột không có tên trong dòng tiêu đề."))
+            continue
+        # a short row leaves its last columns empty, as spreadsheets write them
+        rows.append((number, {name: cell for name, cell in zip(header, cells, strict=False)
+                              if name}))
+    return rows, errors
+
+
+def file_format(filename: str, given: str | None = None) -> str:
+    """csv or jsonl, from `given` or the file name's ending."""
+    suffix = Path(filename).suffix.lower()
+    fmt = given or {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(suffix)
+    if fmt is None:
+        raise PostFileError("Không nhận ra định dạng: dùng tệp .csv hoặc .jsonl "
+                            "(hoặc chỉ rõ --format).")
+    return fmt
+
+
+def validate_rows(rows: list[tuple[int, dict]], user
+                  ) -> tuple[list[tuple[int, dict, Unit]], list[tuple[int, str]]]:
+    """Every row through the API's schema, unit and account checks: (line, data, unit) for the
+    valid rows, (line, problem) errors. A file names a handful of units over thousands of rows,
+    so each is looked up once."""
+    schema, valid, errors, units = PostCreateSchema(), [], [], {}
+    for number, row in rows:
+        row = {k: v for k, v in row.items() if k in COLUMNS and v not in (None, "")}
+        try:
+            data = schema.load(row)
+            code = data.get("unit")
+            if code not in units:
+                units[code] = intake.resolve_unit(code, user)
+            unit = units[code]
+            intake.resolve_account(data.get("account_id"), review_root_id(unit), user)
+            valid.append((number, data, unit))
+        except ValidationError as error:
+            for field, messages in plain(error.messages).items():
+                errors.append((number, f"{field}: {' '.join(_flat(messages))}"))
+        except ServiceError as error:
+            errors.append((number, f"{error.field}: {error.message}"))
+    return valid, errors
+
+
+def _flat(messages) -> list[str]:
+    if isinstance(messages, dict):
+        return [m for value in messages.values() for m in _flat(value)]
+    return list(messages) if isinstance(messages, list) else [str(messages)]
+
+
+def check_file(filename: str, data: bytes, user, fmt: str | None = None
+               ) -> tuple[list[tuple[int, dict, Unit]], list[tuple[int, str]]]:
+    """Read and check a whole file: the valid rows, and every problem sorted by line."""
+    rows, errors = read_rows(data, file_format(filename, fmt))
+    if not rows and not errors:
+        raise PostFileError("Tệp không có dòng nào.")
+    valid, invalid = validate_rows(rows, user)
+    return valid, sorted(errors + invalid, key=lambda error: error[0])
+
+
+def predictions(texts: list[str], progress: Callable[[int], None] = lambda n: None) -> list:
+    """Scores in batches; all None when no model is active (the posts then wait for review)."""
+    if scoring.active_model() is None:
+        return [None] * len(texts)
+    out: list = []
+    for start in range(0, len(texts), SCORE_BATCH):
+        batch = texts[start:start + SCORE_BATCH]
+        out.extend(scoring.classify(batch))
+        progress(len(batch))
+    return out
+
+
+def import_rows(valid: list[tuple[int, dict, Unit]], user, filename: str, scores: list,
+                progress: Callable[[int], None] = lambda n: None) -> list:
+    """Write the checked rows in the caller's transaction (the caller commits or rolls back);
+    a row refused while writing raises PostFileError naming its line."""
+    posts = []
+    for (number, row, unit), prediction in zip(valid, scores, strict=True):
+        try:
+            posts.append(intake.submit(row, user, Channel.IMPORT, prediction=prediction,
+                                       predicted=True, unit=unit))
+        except ServiceError as error:
+            raise PostFileError(f"Dòng {number}: {error.message} Không bài nào được ghi.") \
+                from None
+        progress(1)
+    audit("posts_imported", actor=user, unit=user.unit,
+          summary=f"{filename}: {len(posts)}", file=filename, count=len(posts))
+    return posts
