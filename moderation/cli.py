@@ -50,10 +50,8 @@ def _import(valid: list, user, filename: str) -> list:
         click.echo("Chưa có mô hình phân loại: các bài được đưa vào hàng đợi để người duyệt xem.",
                    err=True)
     try:
-        with click.progressbar(length=len(valid), label="Chấm điểm") as bar:
-            scores = importing.predictions([row["text"] for _, row, _ in valid], bar.update)
-        with click.progressbar(length=len(valid), label="Nhập bài") as bar:
-            posts = importing.import_rows(valid, user, filename, scores, bar.update)
+        with click.progressbar(length=len(valid), label="Nhập bài (chấm điểm, ghi)") as bar:
+            posts = importing.import_rows(valid, user, filename, bar.update)
         db.session.commit()
     except importing.PostFileError as error:
         db.session.rollback()

@@ -43,11 +43,9 @@ def import_posts(job, progress) -> dict:
                      len(errors)),
             jobs.report({"rows": len(valid) + len({n for n, _p in errors})},
                         [_row_error(n, p) for n, p in errors]))
-    progress.total(len(valid), _("Scoring"))
-    scores = importing.predictions([row["text"] for _n, row, _u in valid], progress)
-    progress.total(len(valid), _("Writing"))
+    progress.total(len(valid), _("Scoring and writing"))
     try:
-        posts = importing.import_rows(valid, job.user, filename, scores, progress)
+        posts = importing.import_rows(valid, job.user, filename, progress)
     except importing.PostFileError as error:
         raise jobs.JobFailed(error.message) from None
     queued = sum(p.status == PostStatus.PENDING for p in posts)

@@ -14,14 +14,12 @@ from core import textfiles
 from core.errors import plain
 from core.models import Unit
 from core.services import ServiceError, audit
-from moderation import scoring
 from moderation.models import Channel
 from moderation.schemas import PostCreateSchema
-from moderation.services import intake
+from moderation.services import bulk, intake
 from moderation.services.clusters import review_root_id
 
 COLUMNS = ("text", "url", "platform", "account_id", "unit", "author", "seen_at")
-SCORE_BATCH = 1000
 
 
 class PostFileError(ServiceError):
@@ -144,31 +142,17 @@ def check_file(filename: str, data: bytes, user, fmt: str | None = None
     return valid, sorted(errors + invalid, key=lambda error: error[0])
 
 
-def predictions(texts: list[str], progress: Callable[[int], None] = lambda n: None) -> list:
-    """Scores in batches; all None when no model is active (the posts then wait for review)."""
-    if scoring.active_model() is None:
-        return [None] * len(texts)
-    out: list = []
-    for start in range(0, len(texts), SCORE_BATCH):
-        batch = texts[start:start + SCORE_BATCH]
-        out.extend(scoring.classify(batch))
-        progress(len(batch))
-    return out
-
-
-def import_rows(valid: list[tuple[int, dict, Unit]], user, filename: str, scores: list,
+def import_rows(valid: list[tuple[int, dict, Unit]], user, filename: str,
                 progress: Callable[[int], None] = lambda n: None) -> list:
-    """Write the checked rows in the caller's transaction (the caller commits or rolls back);
-    a row refused while writing raises PostFileError naming its line."""
-    posts = []
-    for (number, row, unit), prediction in zip(valid, scores, strict=True):
-        try:
-            posts.append(intake.submit(row, user, Channel.IMPORT, prediction=prediction,
-                                       predicted=True, unit=unit))
-        except ServiceError as error:
-            raise PostFileError(f"Dòng {number}: {error.message} Không bài nào được ghi.") \
-                from None
-        progress(1)
+    """Score and write the checked rows in the caller's transaction (the caller commits or
+    rolls back), in chunks and batches (moderation.services.bulk); a row refused while writing
+    raises PostFileError naming its line. Returns each row's outcome (status, cluster_id) in
+    file order. Without an active model the posts are written unscored, for review."""
+    try:
+        outcomes = bulk.submit_many(valid, user, Channel.IMPORT, progress)
+    except bulk.RowRefused as refused:
+        raise PostFileError(f"Dòng {refused.number}: {refused.message} Không bài nào được ghi.") \
+            from None
     audit("posts_imported", actor=user, unit=user.unit,
-          summary=f"{filename}: {len(posts)}", file=filename, count=len(posts))
-    return posts
+          summary=f"{filename}: {len(outcomes)}", file=filename, count=len(outcomes))
+    return outcomes

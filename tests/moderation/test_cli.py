@@ -34,9 +34,12 @@ def test_import_csv(runner, demo, tmp_path):
     assert _posts() == before + 4
     imported = db.session.scalars(select(Post).order_by(Post.id.desc()).limit(4)).all()
     assert {p.channel for p in imported} == {"import"}
-    assert imported[2].cluster_id == imported[3].cluster_id  # the copy joined the original
+    by_text = {p.text: p for p in imported}
+    original, copy = by_text[HARMFUL], by_text[f"Chia sẻ gấp!!! {HARMFUL}"]
+    assert copy.cluster_id == original.cluster_id  # the copy joined the original
     own = get_user("kiemduyet.xa").unit.code  # rows without a unit are the importer's
-    assert [p.unit.code for p in reversed(imported)] == ["ban-mat", "ban-sam-quang", own, own]
+    assert [by_text[t].unit.code for t in (HARMFUL, copy.text, UNVERIFIED, NEUTRAL)] == [
+        "ban-mat", "ban-sam-quang", own, own]
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "posts_imported"))
     assert entry.details["count"] == 4 and entry.details["file"] == "posts.csv"
 
@@ -86,6 +89,7 @@ def test_import_refuses_unknown_unit_and_bad_files(runner, demo, tmp_path):
 
 
 def test_import_is_all_or_nothing_when_intake_fails_midway(runner, demo, tmp_path, monkeypatch):
+    """The rows written in bulk before a copy is refused are rolled back with it."""
     from moderation.services import intake
 
     calls = {"n": 0}
@@ -93,7 +97,7 @@ def test_import_is_all_or_nothing_when_intake_fails_midway(runner, demo, tmp_pat
 
     def flaky(*args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 3:
+        if calls["n"] == 1:  # the one copy: the rows before it were written in bulk
             from core.services import ServiceError
 
             raise ServiceError("Lỗi giả lập khi ghi.", "text")
@@ -101,12 +105,15 @@ def test_import_is_all_or_nothing_when_intake_fails_midway(runner, demo, tmp_pat
 
     monkeypatch.setattr(intake, "submit", flaky)
     path = tmp_path / "posts.csv"
-    path.write_text("text\n" + "\n".join(f'"{t}"' for t in (HARMFUL, UNVERIFIED, POSITIVE)))
-    before = _posts()
+    unique = ["Tổ hòa giải bản Pá Khôm họp bàn việc chia nước ruộng bậc thang vụ mùa năm nay.",
+              "Thư viện xã nhận thêm ba trăm cuốn sách thiếu nhi do một nhóm sinh viên gửi tặng."]
+    path.write_text("text\n" + "\n".join(f'"{t}"' for t in
+                                          (*unique, HARMFUL, f"Chia sẻ gấp!!! {HARMFUL}")))
+    before = (_posts(), db.session.scalar(select(func.count()).select_from(Cluster)))
     result = runner.invoke(args=["moderation", "import", str(path), "--user", "kiemduyet.xa"])
-    assert result.exit_code == 1 and "Dòng 4" in result.output
+    assert result.exit_code == 1 and "Dòng 5: Lỗi giả lập khi ghi." in result.output
     assert "Không bài nào được ghi" in result.output
-    assert _posts() == before
+    assert (_posts(), db.session.scalar(select(func.count()).select_from(Cluster))) == before
 
 
 def test_rescore_after_a_new_model(app, runner, demo, api_post, no_model, model_store, tmp_path):
