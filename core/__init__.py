@@ -50,8 +50,6 @@ def create_app(config: dict | type | None = None) -> Flask:
     navigation.init_app(app)
     cli.vietnamese_click()  # before the commands are defined: some of their words are Click's
 
-    import moderation.tasks  # noqa: F401 - job kinds register themselves on import
-
     import classifiers.cli
     import core.api
     import core.views
@@ -63,6 +61,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     import moderation
     import moderation.api
     import moderation.cli
+    import moderation.tasks  # noqa: F401 - job kinds register themselves on import
     import moderation.views
     import registry
     import registry.api
