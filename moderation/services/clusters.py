@@ -193,11 +193,12 @@ def _lead_keys_written(post_ids, key: float, now) -> None:
 
 
 _POSTS = Post.__table__
-_LEAD_KEY = (update(_POSTS)
-             .where(_POSTS.c.cluster_id == bindparam("lead_cluster"),
-                    _POSTS.c.priority_key.is_not(None))
-             .values(priority_key=bindparam("lead_key"), updated_at=bindparam("lead_now"))
-             .returning(_POSTS.c.id))
+# The lead's new key (bulk intake runs it for many clusters at once, without RETURNING).
+SET_LEAD_KEY = (update(_POSTS)
+                .where(_POSTS.c.cluster_id == bindparam("lead_cluster"),
+                       _POSTS.c.priority_key.is_not(None))
+                .values(priority_key=bindparam("lead_key"), updated_at=bindparam("lead_now")))
+_LEAD_KEY = SET_LEAD_KEY.returning(_POSTS.c.id)
 
 
 def insert_post(post: Post, keys: list[int], cluster: Cluster, new_cluster: bool,

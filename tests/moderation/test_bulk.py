@@ -114,3 +114,119 @@ def test_a_copy_in_a_later_chunk_joins_the_post_of_an_earlier_one(importer, monk
     outcomes = importer([UNIQUE[0], UNIQUE[1], UNIQUE[4], "Chia sẻ ngay: " + UNIQUE[0]])
     assert outcomes[3].cluster_id == outcomes[0].cluster_id
     assert db.session.get(Cluster, outcomes[0].cluster_id).size == 2
+
+
+# Stored posts in each kind of cluster, and distinct texts long enough to be fingerprinted.
+DECIDED = "Lũ mất dạy ở bản bên kia toàn phường trộm cắp, gặp đứa nào thì đánh cho chừa cái tội."
+OPEN = "Nghe đồn công ty thủy điện sắp xả đáy đêm nay, nước sẽ dâng ngập hết các bản ven suối."
+CLEARED = "Chiều thứ năm bản Pá Khôm họp tổ dân vận bàn chuyện đắp lại đoạn mương dẫn nước lên ruộng."
+FRESH = "Hợp tác xã mận Tả Van nhận đặt hàng sớm cho vụ mùa năm sau với giá cao hơn năm ngoái."
+
+
+def _prediction(label: str, harmful=0.0, unverified=0.0, positive=0.0) -> dict:
+    return {"label": label, "scores": {"harmful": harmful, "unverified": unverified,
+                                       "positive": positive},
+            "explanation": [], "model_version": "test-equivalence"}
+
+
+def test_bulk_copies_end_as_one_by_one_intake_would_leave_them(app, demo, monkeypatch):
+    """The same rows, once through intake.submit one by one (rolled back), once in bulk: every
+    row ends with the same status, route, cluster, lead and inherited decision, and every
+    cluster with the same figures — stored clusters decided, open and cleared, copies of
+    copies, a flagged copy opening a cleared cluster, a group counted once."""
+    from moderation.models import Action, DecisionPost
+    from moderation.services import intake, review
+    from registry.models import Account, Official
+
+    app.config.update(MODERATION_SAMPLE_RATE=0.0, MODERATION_UNCERTAIN_RATE=0.0)
+    user = demo["users"]["kiemduyet.xa"]
+    unit = user.unit
+    official = Official(unit=unit, full_name="Lò Thị Nhóm")
+    db.session.add(official)
+    db.session.flush()
+    group = Account(platform="zalo", kind="group", canonical_id="g/eq", identifier="g/eq",
+                    display_name="Nhóm bản", member_count=300, official=official, unit=unit)
+    db.session.add(group)
+    db.session.flush()
+    stored = {}
+    for name, text, prediction, account in [
+            ("decided", DECIDED, _prediction("harmful", harmful=0.9), {}),
+            ("open", OPEN, _prediction("unverified", unverified=0.8), {"account_id": group.id}),
+            ("cleared", CLEARED, _prediction("neutral", harmful=0.1), {"account_id": group.id})]:
+        stored[name] = intake.submit({"text": text, **account}, user, "api",
+                                     prediction=prediction, predicted=True, unit=unit)
+    review.decide(stored["decided"], user, Action.REJECT, "vulgar")
+    db.session.commit()
+    stored_clusters = {name: post.cluster_id for name, post in stored.items()}
+
+    neutral, flagged = _prediction("neutral", harmful=0.2), _prediction("harmful", harmful=0.95)
+    rows = [  # (text, prediction, with the group?)
+        (DECIDED + " 😡", neutral, False),
+        (OPEN + " chia sẻ ngay", neutral, True),        # the group is in it already
+        (CLEARED + " 👍", neutral, False),              # still cleared
+        (FRESH, neutral, True),
+        (FRESH + " !!!", neutral, False),                # a copy of a fresh row
+        ("Chia sẻ gấp: " + CLEARED, flagged, False),     # opens the cleared cluster
+        (CLEARED + " ...", neutral, True),               # joins it open, group counted once
+        ("Chia sẻ gấp: " + OPEN, flagged, False),        # raises the open cluster's figures
+        (DECIDED + " !!!", flagged, True),               # inherits the decision; a new group
+        (DECIDED + " ???", neutral, True),               # the same group: counted once
+    ]
+    predictions = {text: prediction for text, prediction, _g in rows}
+    monkeypatch.setattr("moderation.scoring.classify",
+                        lambda texts: [predictions[t] for t in texts])
+    data = [{"text": text, **({"account_id": group.id} if with_group else {})}
+            for text, _p, with_group in rows]
+
+    def snapshot(posts: list[Post]) -> tuple[list, dict]:
+        first_row = {}  # a cluster is named by its stored post, or by its first row
+        for name, cluster_id in stored_clusters.items():
+            first_row[cluster_id] = name
+        for number, post in enumerate(posts):
+            first_row.setdefault(post.cluster_id, number)
+        db.session.expire_all()
+        per_row = []
+        for post in posts:
+            post = db.session.get(Post, post.id)
+            inherited = db.session.scalar(select(DecisionPost.decision_id)
+                                          .where(DecisionPost.post_id == post.id))
+            per_row.append((post.status, post.route, first_row[post.cluster_id],
+                            post.priority_key, post.queue_unit_id, post.decided_at is not None,
+                            inherited))
+        figures = {}
+        for cluster_id, name in first_row.items():
+            cluster = db.session.get(Cluster, cluster_id)
+            lead = clusters.lead_of(cluster)
+            figures[name] = (cluster.status, cluster.size, cluster.groups, cluster.reach,
+                             cluster.max_harmful, cluster.max_unverified,
+                             cluster.queued_at is not None,
+                             lead.text if lead is not None else None,
+                             round(lead.priority_key, 2) if lead is not None else None,
+                             sorted(p.status for p in db.session.scalars(
+                                 select(Post).where(Post.cluster_id == cluster_id))))
+        return per_row, figures
+
+    one_by_one = [intake.submit(d, user, "import", prediction=predictions[d["text"]],
+                                predicted=True, unit=unit) for d in data]
+    db.session.flush()
+    expected = snapshot(one_by_one)
+    db.session.rollback()
+
+    outcomes = bulk.submit_many([(n, d, unit) for n, d in enumerate(data)], user, "import")
+    db.session.flush()
+    posts = [db.session.scalar(select(Post).where(Post.text == d["text"])) for d in data]
+    assert [o.cluster_id for o in outcomes] == [p.cluster_id for p in posts]
+    got = snapshot(posts)
+    # the sort keys carry the time they were computed at: compare them as "set or not"
+    def keyless(snap):
+        per_row, figures = snap
+        return [(*r[:3], r[3] is not None, *r[4:]) for r in per_row], figures
+    assert keyless(got) == keyless(expected)
+    for (_s, _r, _c, key, *_), (_s2, _r2, _c2, want, *_) in zip(*(s[0] for s in (got, expected)),
+                                                              strict=True):
+        assert (key is None) == (want is None) and (key is None or abs(key - want) < 1e-3)
+    # what the rows did, spelled out
+    assert [r[0] for r in got[0]] == ["rejected", "pending", "pending", "cleared", "cleared",
+                                      "pending", "pending", "pending", "rejected", "rejected"]
+    assert got[1]["cleared"][0] == "pending" and got[1]["cleared"][7] == rows[5][0]
+    assert got[1]["decided"][1:4] == (4, 1, 300)

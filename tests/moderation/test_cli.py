@@ -90,20 +90,14 @@ def test_import_refuses_unknown_unit_and_bad_files(runner, demo, tmp_path):
 
 def test_import_is_all_or_nothing_when_intake_fails_midway(runner, demo, tmp_path, monkeypatch):
     """The rows written in bulk before a copy is refused are rolled back with it."""
-    from moderation.services import intake
+    from core.services import ServiceError
+    from moderation.services import bulk
 
-    calls = {"n": 0}
-    original = intake.submit
+    def refuse(batch, *args):  # the one copy: the rows before it were written in bulk already
+        assert db.session.scalar(select(func.count()).select_from(Cluster)) == before[1] + 3
+        raise bulk.RowRefused(batch[0].number, ServiceError("Lỗi giả lập khi ghi.", "text"))
 
-    def flaky(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 1:  # the one copy: the rows before it were written in bulk
-            from core.services import ServiceError
-
-            raise ServiceError("Lỗi giả lập khi ghi.", "text")
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(intake, "submit", flaky)
+    monkeypatch.setattr(bulk, "_join_copies", refuse)
     path = tmp_path / "posts.csv"
     unique = ["Tổ hòa giải bản Pá Khôm họp bàn việc chia nước ruộng bậc thang vụ mùa năm nay.",
               "Thư viện xã nhận thêm ba trăm cuốn sách thiếu nhi do một nhóm sinh viên gửi tặng."]
