@@ -4,7 +4,9 @@ The posts were written for this project (original; none copied or paraphrased fr
 dataset), one post per line in ``corpus/<label>/<register>.txt``: ``social.txt`` in the voice
 of a mountain commune's Zalo groups and Facebook pages, ``news.txt`` in the register of a
 local or national news site, ``comments.txt`` as readers comment under news, ``talk.txt``
-as group members chat, ``village.txt`` as a commune reports its own good news. This script:
+as group members chat, ``village.txt`` as a commune reports its own good news, ``pages.txt``
+as Facebook pages post (newspapers and authorities citing their source; rumour pages for
+``unverified``). This script:
 
 1. reads them (NFC, stripped, empty lines dropped; files of a label in name order);
 2. drops exact duplicates and near-duplicates: same normalised, accent-stripped text, or a
