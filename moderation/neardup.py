@@ -23,6 +23,7 @@ signatures and keys are stored.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -80,8 +81,10 @@ def normalise(text: str) -> str:
     return " ".join(_WORD.findall(text))
 
 
+@functools.lru_cache(maxsize=16384)
 def words(text: str) -> tuple[str, ...]:
-    """The normalised words with the forwarders' boilerplate removed at both ends."""
+    """The normalised words with the forwarders' boilerplate removed at both ends (remembered
+    for the texts seen last: a stored post is a candidate for many new ones)."""
     core = _LEAD.sub("", normalise(text) + " ").strip()
     return tuple(_TAIL.sub("", " " + core).split())
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import BigInteger, bindparam, insert, select, text, update
+from sqlalchemy import BigInteger, bindparam, func, insert, select, text, update
 from sqlalchemy import inspect as sa_inspect
 
 from core.extensions import db
@@ -44,6 +44,7 @@ from moderation.sources import check_source
 CHUNK = 5000           # rows scored and sorted into fresh posts and copies at once
 BATCH = 2000           # rows a multi-row INSERT writes at once
 KEYS_PER_QUERY = {"postgresql": 20000, "sqlite": 900}
+PER_KEY = 10           # stored posts read per index key (the newest)
 
 
 class RowRefused(ServiceError):
@@ -122,8 +123,8 @@ def _submit_chunk(rows, submitter: User, channel: str, predictions: list,
 def _sort(prepared: list[_Row]) -> tuple[list[_Row], list[_Row], list[_Row]]:
     """(fresh, copies, keyless): a row is fresh when `neardup.closest` finds no near-duplicate
     among the candidates intake would look at — stored posts sharing an index key (the most
-    shared first, as many as clusters.MAX_CANDIDATES) and the earlier rows of the chunk
-    sharing one; a copy's `target` is the closest one. Most shared keys are chance collisions
+    shared first, as many as clusters.MAX_CANDIDATES, of each key's PER_KEY newest) and
+    the earlier rows of the chunk sharing one; a copy's `target` is the closest one. Most shared keys are chance collisions
     of the index, so checking them here, a chunk at a time, is what keeps a post that merely
     shares a band with another on the fast path."""
     stored = _stored_posts(prepared)
@@ -152,10 +153,24 @@ def _sort(prepared: list[_Row]) -> tuple[list[_Row], list[_Row], list[_Row]]:
     return fresh, copies, keyless
 
 
-_BANDS_PG = text("SELECT band_key, post_id FROM post_bands "
-                 "WHERE band_key = ANY(CAST(:keys AS BIGINT[]))")
-_POSTS_PG = text("SELECT id, text, minhash, shingle_count, cluster_id FROM posts "
-                 "WHERE id = ANY(CAST(:ids AS INTEGER[]))")
+# The newest posts of each key, at most PER_KEY: a key a big cluster of forwarded copies
+# shares holds as many posts as the cluster, all copies of one another (a whole band of
+# their signatures is the same), and reading every one of them for every row cost more than
+# the rest of the chunk. The best candidates of a row are then the posts among those that
+# share the most keys with it.
+_BANDS_PG = ("SELECT band_key, post_id FROM (SELECT band_key, post_id, row_number() OVER "
+             "(PARTITION BY band_key ORDER BY post_id DESC) AS rank FROM post_bands "
+             "WHERE band_key = ANY(%(keys)s::bigint[])) AS ranked WHERE rank <= %(cap)s")
+_POSTS_PG = ("SELECT id, text, minhash, shingle_count, cluster_id FROM posts "
+             "WHERE id = ANY(%(ids)s::integer[])")
+
+
+def _pg_rows(connection, sql: str, params: dict) -> list[tuple]:
+    """Rows as plain tuples from this transaction's psycopg cursor: a chunk reads a million
+    band rows, and building SQLAlchemy rows for them cost more than the query."""
+    with connection.connection.driver_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _stored_posts(prepared: list[_Row]) -> dict:
@@ -168,18 +183,21 @@ def _stored_posts(prepared: list[_Row]) -> dict:
     by_key: dict[int, list[int]] = {}
     for part in _batches(keys, size):
         if dialect == "postgresql":
-            found = connection.execute(_BANDS_PG, {"keys": part})
+            found = _pg_rows(connection, _BANDS_PG, {"keys": part, "cap": PER_KEY})
         else:
-            found = connection.execute(select(PostBand.band_key, PostBand.post_id).where(
-                PostBand.band_key.in_(bindparam("keys", part, expanding=True,
-                                                type_=BigInteger))))
+            ranked = select(PostBand.band_key, PostBand.post_id, func.row_number().over(
+                partition_by=PostBand.band_key, order_by=PostBand.post_id.desc()).label("rank")
+            ).where(PostBand.band_key.in_(bindparam("keys", part, expanding=True,
+                                                    type_=BigInteger))).subquery()
+            found = connection.execute(select(ranked.c.band_key, ranked.c.post_id)
+                                       .where(ranked.c.rank <= PER_KEY))
         for key, post_id in found:
             by_key.setdefault(key, []).append(post_id)
     ids = sorted({post for posts in by_key.values() for post in posts})
     posts = {}
     for part in _batches(ids, size):
         if dialect == "postgresql":
-            found = connection.execute(_POSTS_PG, {"ids": part})
+            found = _pg_rows(connection, _POSTS_PG, {"ids": part})
         else:
             found = connection.execute(
                 select(Post.id, Post.text, Post.minhash, Post.shingle_count, Post.cluster_id)

@@ -230,3 +230,16 @@ def test_bulk_copies_end_as_one_by_one_intake_would_leave_them(app, demo, monkey
                                       "pending", "pending", "pending", "rejected", "rejected"]
     assert got[1]["cleared"][0] == "pending" and got[1]["cleared"][7] == rows[5][0]
     assert got[1]["decided"][1:4] == (4, 1, 300)
+
+
+def test_a_copy_of_a_cluster_bigger_than_the_keys_read_still_joins_it(importer, monkeypatch):
+    """Only the newest PER_KEY posts of an index key are read: a copy of a big cluster finds
+    it through them."""
+    monkeypatch.setattr(bulk, "PER_KEY", 2)
+    (first,) = importer([UNIQUE[1]])
+    for tail in (" 👍", " !!!", " 😍", " ❤️"):
+        (outcome,) = importer([UNIQUE[1] + tail])
+        assert outcome.cluster_id == first.cluster_id
+    (last,) = importer(["Chia sẻ ngay: " + UNIQUE[1]])
+    assert last.cluster_id == first.cluster_id
+    assert db.session.get(Cluster, first.cluster_id).size == 6
