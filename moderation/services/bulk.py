@@ -41,7 +41,8 @@ from moderation.models import (
 from moderation.services import clusters, intake
 from moderation.sources import check_source
 
-CHUNK = 5000           # rows scored and sorted into fresh posts and copies at once
+CHUNK = 2000           # rows scored and sorted into fresh posts and copies at once (the
+                       # stored candidates of a chunk are held in memory while it is sorted)
 BATCH = 2000           # rows a multi-row INSERT writes at once
 KEYS_PER_QUERY = {"postgresql": 20000, "sqlite": 900}
 PER_KEY = 10           # stored posts read per index key (the newest)

@@ -243,3 +243,18 @@ def test_a_copy_of_a_cluster_bigger_than_the_keys_read_still_joins_it(importer, 
     (last,) = importer(["Chia sẻ ngay: " + UNIQUE[1]])
     assert last.cluster_id == first.cluster_id
     assert db.session.get(Cluster, first.cluster_id).size == 6
+
+
+def test_a_long_batch_is_scored_in_parts_each_text_keeping_its_own_result(app, monkeypatch):
+    from moderation import scoring
+
+    texts = [*UNIQUE, *UNIQUE[:2]]
+    whole = scoring.active_model().predict(texts)
+    monkeypatch.setattr(scoring, "PREDICT_BATCH", 2)
+    calls = []
+    model = scoring.active_model()
+    original = model.predict
+    monkeypatch.setattr(model, "predict", lambda part: calls.append(len(part)) or original(part))
+    parts = scoring.classify(texts)
+    assert calls == [2, 2, 2, 1]
+    assert [p["scores"] for p in parts] == [p["scores"] for p in whole]
