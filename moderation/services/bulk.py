@@ -124,10 +124,10 @@ def _submit_chunk(rows, submitter: User, channel: str, predictions: list,
 def _sort(prepared: list[_Row]) -> tuple[list[_Row], list[_Row], list[_Row]]:
     """(fresh, copies, keyless): a row is fresh when `neardup.closest` finds no near-duplicate
     among the candidates intake would look at — stored posts sharing an index key (the most
-    shared first, as many as clusters.MAX_CANDIDATES, of each key's PER_KEY newest) and
-    the earlier rows of the chunk sharing one; a copy's `target` is the closest one. Most shared keys are chance collisions
-    of the index, so checking them here, a chunk at a time, is what keeps a post that merely
-    shares a band with another on the fast path."""
+    shared first, as many as clusters.MAX_CANDIDATES, of each key's PER_KEY newest) and the
+    earlier rows of the chunk sharing one; a copy's `target` is the closest one. Most shared
+    keys are chance collisions of the index, so checking them here, a chunk at a time, is
+    what keeps a post that merely shares a band with another on the fast path."""
     stored = _stored_posts(prepared)
     earlier: dict[int, list[int]] = {}
     fresh, copies, keyless = [], [], []
