@@ -231,7 +231,7 @@ def _prepare(rows, submitter: User, predictions: list) -> list[_Row]:
 def _insert_fresh(batch: list[_Row], submitter: User, channel: str) -> list[Outcome]:
     """Rows that start a cluster each: their clusters, posts and band keys in three
     multi-row INSERTs, with what `intake.submit` would have written for each."""
-    route_of = _router()
+    route_of = intake.router()
     now = utcnow()
     cluster_rows, post_rows = [], []
     for row in batch:
@@ -276,7 +276,7 @@ def _join_copies(batch: list[_Row], cluster_of: dict[int, int], submitter: User,
     seen = _accounts_seen(ids)
     decisions = {cid: intake.effective_decision(cid) for cid, cluster in found.items()
                  if cluster.status in DECIDED_STATUSES}
-    route_of = _router()
+    route_of = intake.router()
     now = utcnow()
     post_rows, inherited = [], []
     opened: set[int] = set()  # cleared clusters a copy opened
@@ -372,19 +372,6 @@ def _accounts_seen(ids: list[int]) -> set[tuple[int, int]]:
             select(Post.cluster_id, Post.account_id).distinct()
             .where(Post.cluster_id.in_(part), Post.account_id.is_not(None))))
     return seen
-
-
-def _router() -> Callable[[dict | None], str]:
-    """`intake.route_for` with this app's settings, read once for a batch."""
-    config = current_app.config
-    thresholds = scoring.thresholds()
-
-    def route_of(prediction: dict | None) -> str:
-        return intake.route_for(prediction, config["MODERATION_SAMPLE_RATE"],
-                                thresholds=thresholds if prediction else None,
-                                uncertain_rate=config["MODERATION_UNCERTAIN_RATE"],
-                                band=config["MODERATION_UNCERTAIN_BAND"])
-    return route_of
 
 
 def _scores(prediction: dict | None) -> tuple[float, float, float]:

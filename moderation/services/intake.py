@@ -7,6 +7,7 @@ the caller commits (or rolls back, and nothing is written).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -78,6 +79,20 @@ def route_for(prediction: dict | None, sample_rate: float, rng=random, *,
     return Route.UNCERTAIN if unsure and rng.random() < uncertain_rate else Route.CLEAN
 
 
+def router() -> Callable[[dict | None], str]:
+    """`route_for` with this app's sample rates and the active model's thresholds, read once
+    (bulk intake routes a whole batch with one)."""
+    config = current_app.config
+    thresholds = scoring.thresholds()
+
+    def route(prediction: dict | None) -> str:
+        return route_for(prediction, config["MODERATION_SAMPLE_RATE"],
+                         thresholds=thresholds if prediction else None,
+                         uncertain_rate=config["MODERATION_UNCERTAIN_RATE"],
+                         band=config["MODERATION_UNCERTAIN_BAND"])
+    return route
+
+
 def apply_prediction(post: Post, prediction: dict | None) -> None:
     """Store what the model said (nothing when no model is active: the post stays unscored)."""
     if prediction is None:
@@ -116,10 +131,7 @@ def submit(data: dict, submitter: User, channel: str, images=(), prediction: dic
                 shingle_count=fp.count, images=[], label=Label.NEUTRAL, score_harmful=0.0,
                 score_unverified=0.0, score_positive=0.0, explanation=[])
     apply_prediction(post, prediction)
-    route = route_for(prediction, config["MODERATION_SAMPLE_RATE"],
-                      thresholds=scoring.thresholds() if prediction else None,
-                      uncertain_rate=config["MODERATION_UNCERTAIN_RATE"],
-                      band=config["MODERATION_UNCERTAIN_BAND"])
+    route = router()(prediction)
     cluster_id = clusters.closest_cluster_id(fp, keys)
     new_cluster = cluster_id is None
     if new_cluster:
