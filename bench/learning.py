@@ -5,12 +5,15 @@ Starting from the default model (recipes/default.toml), N = 50, 200, 1,000 revie
 are drawn from ViCTSD toxicity train — at random, or chosen by uncertainty as the review
 sample chooses them (the posts whose harmful log-odds are nearest the threshold, in rounds of
 50 up to 200 and of 200 after, each round scored by the model retrained on the decisions so
-far, plus a tenth drawn uniformly) — and the model is retrained as the product retrains it:
-the same recipe with the decisions as extra examples, each counted ``review_weight`` times.
+far, plus a tenth drawn uniformly) — and the model learns from them (``--mode``, below).
 Prints the harmful ROC-AUC on ViCTSD dev and on ViHSD dev (texts in training removed) after
 each N, as JSON. Reads ``CAIDEP_DATA_DIR`` (default ``../shared/data``).
 
-Usage: ``python bench/learning.py [--weight 10] [--sizes 50,200,1000]``
+Two ways of learning from the decisions: ``correct`` (the product's, ``classifiers.correction``:
+a local correction fitted on the decisions on top of the base model) and ``append`` (the recipe
+retrained with the decisions as extra examples, each counted ``review_weight`` times).
+
+Usage: ``python bench/learning.py [--mode correct|append] [--weight 10] [--sizes 50,200,1000]``
 """
 
 import os
@@ -35,6 +38,7 @@ from default_model import harmful_train, vihsd_dev  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from classifiers import train_recipe  # noqa: E402
+from classifiers.correction import correct  # noqa: E402
 
 RECIPE = PROJECT / "recipes" / "default.toml"
 UNIFORM_SHARE = 0.1
@@ -46,7 +50,8 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 
 class Simulation:
-    def __init__(self, data_dir: Path, weight: int):
+    def __init__(self, data_dir: Path, weight: int, mode: str):
+        self.mode, self.base = mode, None
         pool = _rows(data_dir / "victsd_toxicity" / "train.csv")
         self.texts = [t for t, _ in pool]
         self.labels = np.array([y == "toxic" for _, y in pool])
@@ -67,6 +72,8 @@ class Simulation:
 
     def train(self, chosen: np.ndarray):
         extra = {"harmful": [(self.texts[i], bool(self.labels[i])) for i in chosen]}
+        if self.mode == "correct":
+            return correct(self.base, extra)
         return train_recipe(self.recipe, None, extra)
 
     def figures(self, model) -> dict:
@@ -90,7 +97,9 @@ class Simulation:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weight", type=int, default=10, help="review_weight of a decision")
+    parser.add_argument("--mode", choices=("correct", "append"), default="correct")
+    parser.add_argument("--weight", type=int, default=10,
+                        help="review_weight of a decision (--mode append)")
     parser.add_argument("--sizes", default="50,200,1000")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -98,11 +107,11 @@ def main(argv=None) -> None:
     if data_dir is None or not (data_dir / "victsd_toxicity" / "train.csv").is_file():
         print(json.dumps({"error": "CAIDEP_DATA_DIR absent: ViCTSD not here"}))
         return
-    sim = Simulation(data_dir, args.weight)
+    sim = Simulation(data_dir, args.weight, args.mode)
     started = time.perf_counter()
     try:
-        base = train_recipe(RECIPE, None)
-        out = {"review_weight": args.weight, "vihsd_dev_dropped_as_in_training": sim.vihsd_dropped,
+        base = sim.base = train_recipe(RECIPE, None)
+        out = {"mode": args.mode, "review_weight": args.weight, "vihsd_dev_dropped_as_in_training": sim.vihsd_dropped,
                "pool": len(sim.texts), "pool_toxic_share": round(float(sim.labels.mean()), 4),
                "base": sim.figures(base), "random": {}, "uncertainty": {}}
         rng = np.random.default_rng(0)
@@ -119,8 +128,10 @@ def main(argv=None) -> None:
             chosen = sim.uncertain(model, chosen, target - len(chosen), rng)
             model = sim.train(chosen)
             if len(chosen) in sizes:
-                out["uncertainty"][len(chosen)] = dict(sim.figures(model),
-                                                       toxic=int(sim.labels[chosen].sum()))
+                out["uncertainty"][len(chosen)] = dict(
+                    sim.figures(model), toxic=int(sim.labels[chosen].sum()),
+                    **{k: v for k, v in model.metadata.get("correction", {}).get(
+                        "harmful", {}).items() if k in ("corrected", "C", "base_weight")})
                 print(f"uncertainty {len(chosen)}: {out['uncertainty'][len(chosen)]}",
                       file=sys.stderr, flush=True)
     finally:

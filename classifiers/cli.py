@@ -14,6 +14,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from classifiers.artifacts import ModelLoadError
+from classifiers.correction import train_with_reviews
 from classifiers.evaluate import evaluate as evaluate_head
 from classifiers.recipes import RecipeError, read_labelled
 from classifiers.store import ModelStore
@@ -55,7 +56,7 @@ def _load(store: ModelStore, version: str):
 
 
 def _review_examples() -> dict:
-    """Reviewers' decisions as extra examples, from the moderation package's provider."""
+    """Reviewers' decisions ({head: [(text, bool)]}), from the moderation package's provider."""
     provider = current_app.extensions.get(REVIEWS_EXTENSION)
     if provider is None:
         raise click.ClickException(
@@ -89,7 +90,8 @@ def _metrics_table(dev: dict, heads: dict) -> str:
 
 @cli.command("train")
 @click.argument("recipe", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--include-reviews", is_flag=True, help="Thêm quyết định của người duyệt làm ví dụ.")
+@click.option("--include-reviews", is_flag=True,
+              help="Hiệu chỉnh mô hình theo quyết định của người duyệt.")
 @click.option("--activate", is_flag=True, help="Kích hoạt mô hình mới ngay.")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
 def train(recipe: Path, include_reviews: bool, activate: bool, as_json: bool) -> None:
@@ -97,7 +99,9 @@ def train(recipe: Path, include_reviews: bool, activate: bool, as_json: bool) ->
     extra = _review_examples() if include_reviews else None
     progress = None if as_json else (lambda message: click.echo(message, err=True))
     try:
-        model = train_recipe(recipe, current_app.config.get("CAIDEP_DATA_DIR"), extra, progress)
+        data_dir = current_app.config.get("CAIDEP_DATA_DIR")
+        model = (train_with_reviews(recipe, data_dir, extra, progress) if extra is not None
+                 else train_recipe(recipe, data_dir, None, progress))
     except RecipeError as exc:
         raise click.ClickException(str(exc)) from exc
     store = _store()

@@ -81,12 +81,14 @@ class Model:
         """Segmented words / shape tokens, only for the views this model has."""
         return extra_tokens(self._sources, texts, docs)
 
-    def logits(self, texts: list[str]):
-        """Normalised posts and their calibrated logits for every output of every head."""
-        norms = [normalise(t) for t in texts]
-        docs = [n.tokens for n in norms]
-        X = self.featurizer.transform(docs, self._extra(texts, docs))
-        return norms, np.asarray(X @ self.W) + self.b
+    def features(self, texts: list[str]):
+        """The feature matrix of some posts (sparse, one row a post)."""
+        docs = [normalise(t).tokens for t in texts]
+        return self.featurizer.transform(docs, self._extra(texts, docs))
+
+    def logits(self, texts: list[str]) -> np.ndarray:
+        """Calibrated logits of some posts for every output of every head."""
+        return np.asarray(self.features(texts) @ self.W) + self.b
 
     def predict(self, texts: list[str]) -> list[dict]:
         """Scores, top label and explanation of each text (see the module docstring)."""
@@ -139,7 +141,7 @@ class Model:
         """Any head's classes, predicted labels and probabilities (for benchmarks and evaluate)."""
         if name not in self.heads:
             raise KeyError(name)
-        _, Z = self.logits(texts)
+        Z = self.logits(texts)
         z = Z[:, self.slices[name]]
         head = self.heads[name]
         if head["kind"] == "binary":

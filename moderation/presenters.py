@@ -126,8 +126,9 @@ def init_app(app: Flask) -> None:
 
 
 def model_summary(meta: dict) -> dict:
-    """What the model page shows of a sidecar: training rows and data files, and per head the
-    figure it was chosen on (cross-validated on train) and its dev figure."""
+    """What the model page shows of a sidecar: training rows and data files, per head the
+    figure it was chosen on (cross-validated on train) and its dev figure, and what the local
+    correction learnt from reviewers' decisions (classifiers.correction) did to each head."""
     heads = meta.get("heads", {})
     figures = []
     for name, info in heads.items():
@@ -142,8 +143,11 @@ def model_summary(meta: dict) -> dict:
         trained = datetime.fromisoformat(meta["created_at"])
     except (KeyError, TypeError, ValueError):
         trained = None
+    corrections = [{"head": name, **facts} for name, facts in meta.get("correction", {}).items()
+                   if isinstance(facts, dict)]
     return {"figures": figures, "files": files, "trained": trained,
-            "seconds": meta.get("training_seconds")}
+            "seconds": meta.get("training_seconds"), "base": meta.get("base_version"),
+            "corrections": corrections}
 
 
 def model_activations() -> dict[str, dict]:

@@ -108,22 +108,13 @@ def _score(model, head: str, rows: list[tuple[str, bool]]) -> float | None:
     return float(np.mean(np.array(out["labels"], dtype=bool) == truth))
 
 
-def _dev_rows(recipe_path: str) -> dict[str, list]:
-    from classifiers.dataset import load_head
-    from classifiers.recipes import load_recipe
-
-    recipe = load_recipe(recipe_path, current_app.config.get("CAIDEP_DATA_DIR"))
-    cache: dict = {}
-    return {name: load_head(spec, [], cache).dev for name, spec in recipe.heads.items()}
-
-
 @jobs.handler("classifiers.retrain", _l("Retraining on reviewers' decisions"), RETRAIN_FACTS)
 def retrain(job, progress) -> dict:
-    """Train a candidate on the recipe's data plus four fifths of reviewers' decisions, compare
-    it with the active model on the fifth held back and on the recipe's dev sets, and activate
+    """Train a candidate, the recipe's model with a local correction learnt from four fifths of
+    reviewers' decisions (classifiers.correction), compare it with the active model on the fifth held back and on the recipe's dev sets, and activate
     it only if it is no worse on both (within MODERATION_RETRAIN_TOLERANCE)."""
+    from classifiers.correction import recipe_dev, train_with_reviews
     from classifiers.recipes import RecipeError
-    from classifiers.train import train_recipe
 
     recipe = current_app.config["MODERATION_RETRAIN_RECIPE"]
     tolerance = current_app.config["MODERATION_RETRAIN_TOLERANCE"]
@@ -133,9 +124,10 @@ def retrain(job, progress) -> dict:
     n_examples = sum(len(rows) for rows in examples.values())
     progress.total(4, _("Training the candidate"))
     try:
-        candidate = train_recipe(recipe, current_app.config.get("CAIDEP_DATA_DIR"), learn)
+        data_dir = current_app.config.get("CAIDEP_DATA_DIR")
+        candidate = train_with_reviews(recipe, data_dir, learn)
         progress(1)
-        dev = _dev_rows(recipe)
+        dev = recipe_dev(recipe, data_dir)
     except RecipeError as error:
         raise jobs.JobFailed(str(error)) from None
     candidate.metadata["trained_on"] = {"reviews": {h: len(r) for h, r in learn.items()},

@@ -3,6 +3,7 @@ the model page: history, figures and one-click activation (roll-back)."""
 
 from __future__ import annotations
 
+import html
 import random
 
 import pytest
@@ -128,3 +129,20 @@ def test_only_admins_see_the_model_page(client, login_as, two_models):
     store, old, new = two_models
     assert post_form(client, f"/moderation/models/{old}/activate", {}, page="/").status_code == 403
     assert store.active_version() == new
+
+
+def test_the_page_says_what_the_local_correction_did_to_each_head(client, login_as, app, tmp_path):
+    from classifiers.correction import correct
+    from tests.classifiers.test_classifier_correction import _decisions
+
+    base = train_recipe(DATA / "toy.toml", None)
+    decisions = dict(_decisions(), unverified=[("tin đồn vỡ đập", True)])
+    store = ModelStore(tmp_path / "models")
+    store.activate(store.save(correct(base, decisions)))
+    app.config["CAIDEP_MODELS_DIR"] = str(tmp_path / "models")
+    login_as("admin")
+    page = " ".join(html.unescape(client.get("/moderation/models").get_data(as_text=True)).split())
+    assert f"Hiệu chỉnh theo quyết định của người duyệt, trên nền mô hình {base.version}:" in page
+    assert "harmful</strong>: học từ 16 quyết định (8 quyết định “có”); kiểm định chéo" in page
+    assert "unverified</strong>: giữ nguyên (1 quyết định): cần ít nhất 5 quyết định mỗi loại." \
+        in page
