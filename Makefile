@@ -26,7 +26,7 @@ install: $(STAMP)
 install-test: $(TEST_STAMP)
 
 translations: $(STAMP)
-	@for dir in core registry moderation feed jobs; do \
+	@for dir in core registry moderation feed jobs zalo; do \
 	  if [ -d $$dir/translations ]; then $(BIN)/pybabel -q compile -d $$dir/translations || exit 1; fi; \
 	done
 	@$(BIN)/pybabel -q compile -D click -d core/translations
@@ -64,7 +64,7 @@ clean:
 
 # Re-extract the messages of each job into its catalogue (then translate the new vi entries).
 messages: $(STAMP)
-	@for dir in core registry moderation feed jobs; do \
+	@for dir in core registry moderation feed jobs zalo; do \
 	  [ -d $$dir ] || continue; \
 	  sources="$$dir"; [ -d templates/$$dir ] && sources="$$sources templates/$$dir"; \
 	  [ $$dir = core ] && sources="$$sources templates/base.html templates/_macros"; \

@@ -68,6 +68,8 @@ def create_app(config: dict | type | None = None) -> Flask:
     import registry.cli
     import registry.tasks  # noqa: F401
     import registry.views
+    import zalo
+    import zalo.api
 
     app.register_blueprint(core.views.bp)
     _register_api(core.api.blp)
@@ -86,6 +88,8 @@ def create_app(config: dict | type | None = None) -> Flask:
     feed.init_app(app)
     jobs.init_app(app)
     _register_api(jobs.api.blp)
+    zalo.init_app(app)
+    _register_api(zalo.api.blp)
     return app
 
 

@@ -49,7 +49,7 @@ class Config:
     LANGUAGES = ["vi", "en"]
     BABEL_TRANSLATION_DIRECTORIES = ";".join(
         str(ROOT / pkg / "translations")
-        for pkg in ("core", "registry", "moderation", "feed", "jobs")
+        for pkg in ("core", "registry", "moderation", "feed", "jobs", "zalo")
     )
 
     # Login throttling; use redis://… when several gunicorn workers share the limits.

@@ -189,7 +189,7 @@ def decide(data, post_id: int):
     decision = committed(lambda: review.decide(post, current_api_user(), data["action"],
                                                data["reason"], data.get("note", ""),
                                                data.get("link")))
-    tasks.maybe_retrain()
+    tasks.after_decision(decision)
     return decision
 
 

@@ -64,6 +64,7 @@ class Channel(enum.StrEnum):
     API = "api"
     IMPORT = "import"
     WEBHOOK = "webhook"
+    ZALO = "zalo"
 
 
 class Route(enum.StrEnum):

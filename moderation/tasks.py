@@ -195,3 +195,15 @@ def maybe_retrain() -> Job | None:
     since = db.session.scalar(select(func.count(Decision.id)).where(
         Decision.id > (last.get("decisions_upto") or 0)))
     return queue_retrain() if since >= every else None
+
+
+DECIDED_HOOKS = "caidep.decided"
+
+
+def after_decision(decision: Decision) -> None:
+    """What follows a committed decision: the retraining it may trigger, and the other
+    packages' reactions (``app.extensions["caidep.decided"]``: functions of the decision, e.g.
+    the Zalo OA telling the people who forwarded the post)."""
+    maybe_retrain()
+    for hook in current_app.extensions.get(DECIDED_HOOKS, []):
+        hook(decision)

@@ -127,7 +127,9 @@ def _render_post(post: Post, form=None, errors=None, status=200):
         "moderation/post.html", post=post, decisions=decisions, undone=undone, context=context,
         copies=[c for c in copies if review.can_see_post(current_user, c)],
         can_review=review.can_review(current_user, post), form=form or {}, errors=errors or {},
-        reasons=review.REASONS, now=utcnow()), status
+        reasons=review.REASONS, now=utcnow(),
+        sections=[html for hook in current_app.extensions.get("caidep.post_sections", [])
+                  if (html := hook(post))]), status
 
 
 @bp.route("/posts/<int:post_id>")
@@ -182,7 +184,7 @@ def decide(post_id: int):
         decision = review.decide(post, current_user, form.data["action"], form.data["reason"],
                                  form.data.get("note", ""), form.data.get("link"))
         db.session.commit()
-        tasks.maybe_retrain()
+        tasks.after_decision(decision)
     except ServiceError as error:
         db.session.rollback()
         return _render_post(post, form.values, {error.field or "_schema": [error.message]},

@@ -8,8 +8,11 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from core.config import Config
+
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = [p for p in ("core", "registry", "moderation", "feed", "jobs") if (ROOT / p).is_dir()]
+# the catalogues the app loads
+PACKAGES = [Path(d).parent.name for d in Config.BABEL_TRANSLATION_DIRECTORIES.split(";")]
 METHODS = [("**.py", "python"), ("**.html", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 
