@@ -160,8 +160,10 @@ def recipe_dev(recipe_path, data_dir=None) -> dict[str, list]:
     return {name: load_head(spec, [], cache).dev for name, spec in recipe.heads.items()}
 
 
-def train_with_reviews(recipe_path, data_dir, examples: dict, progress=None) -> Model:
+def train_with_reviews(recipe_path, data_dir, examples: dict, progress=None,
+                       dev: dict | None = None) -> Model:
     """The recipe's model, corrected by reviewers' decisions ({head: [(text, bool)]}), its
-    corrected heads' dev figures recomputed."""
+    corrected heads' figures recomputed on ``dev`` (default: the recipe's dev rows)."""
     base = train_recipe(recipe_path, data_dir, None, progress)
-    return correct(base, examples, recipe_dev(recipe_path, data_dir), progress)
+    dev = recipe_dev(recipe_path, data_dir) if dev is None else dev
+    return correct(base, examples, dev, progress)

@@ -125,9 +125,9 @@ def retrain(job, progress) -> dict:
     progress.total(4, _("Training the candidate"))
     try:
         data_dir = current_app.config.get("CAIDEP_DATA_DIR")
-        candidate = train_with_reviews(recipe, data_dir, learn)
-        progress(1)
         dev = recipe_dev(recipe, data_dir)
+        candidate = train_with_reviews(recipe, data_dir, learn, dev=dev)
+        progress(1)
     except RecipeError as error:
         raise jobs.JobFailed(str(error)) from None
     candidate.metadata["trained_on"] = {"reviews": {h: len(r) for h, r in learn.items()},

@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify, render_template, request
 from markupsafe import Markup
 from sqlalchemy import select
 
+from core.errors import error_payload
 from core.extensions import db
 from jobs import services as jobs
 from zalo import services
@@ -26,7 +27,7 @@ def webhook():
     except services.Refused as refused:
         db.session.rollback()
         log.warning("Zalo event refused (%s) from %s", refused.code, request.remote_addr)
-        return jsonify(error=refused.code, message=refused.message), refused.status
+        return jsonify(error_payload(refused.status, refused.code, refused.message)), refused.status
     job = None
     if event.state == EventState.QUEUED:
         job = jobs.create("zalo.event", None, event.link.unit, f"Zalo: {event.name}",

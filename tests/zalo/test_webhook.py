@@ -106,14 +106,14 @@ def test_a_refused_call_writes_nothing(send, case):
         signature = zalo_mac(raw, body["timestamp"])
     response = send(body, signature, raw=b"{not json" if case == "not_json" else raw)
     assert response.status_code == (400 if case == "not_json" else 401), response.get_json()
-    assert response.get_json()["message"]
+    assert response.get_json()["error"]["message"]
     assert _count(ZaloEvent) == 0 and _zalo_posts() == []
 
 
 def test_a_replayed_message_is_refused_and_not_doubled(send):
     assert send(event()).status_code == 200
     again = send(event())
-    assert again.status_code == 409 and again.get_json()["error"] == "replay"
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "replay"
     assert _count(ZaloEvent) == 1 and len(_zalo_posts()) == 1
 
 
@@ -187,6 +187,6 @@ def test_a_link_sealed_under_another_secret_key_is_refused_with_what_to_do(app, 
     app.config["SECRET_KEY"] = "a-new-secret-key-after-a-leak"
     response = send(event())
     assert response.status_code == 503
-    assert "SECRET_KEY đã đổi" in response.get_json()["message"]
-    assert "flask zalo link" in response.get_json()["message"]
+    assert "SECRET_KEY đã đổi" in response.get_json()["error"]["message"]
+    assert "flask zalo link" in response.get_json()["error"]["message"]
     assert _count(ZaloEvent) == 0 and _zalo_posts() == []
