@@ -37,18 +37,20 @@ class Handler:
     fn: Callable
     label: object          # what the job is, for pages
     facts: dict            # key of the report's "facts" → its label
+    again: bool = False    # safe to run twice: queued again when its worker dies mid-way
 
 
 HANDLERS: dict[str, Handler] = {}
 MAX_ERRORS = 1000  # bad rows kept in a report (the count says how many there were)
 
 
-def handler(kind: str, label, facts: dict | None = None) -> Callable:
+def handler(kind: str, label, facts: dict | None = None, again: bool = False) -> Callable:
     """Register the function that runs jobs of `kind`; `facts` label the figures its report
-    returns (``{"facts": {key: number}, "errors": [{row, column, message}], ...}``)."""
+    returns (``{"facts": {key: number}, "errors": [{row, column, message}], ...}``). A kind
+    whose job checks what is left to do (``again``) is queued anew when its worker dies."""
 
     def register(fn: Callable) -> Callable:
-        HANDLERS[kind] = Handler(fn, label, facts or {})
+        HANDLERS[kind] = Handler(fn, label, facts or {}, again)
         return fn
 
     return register
@@ -244,9 +246,12 @@ def reap_stale() -> int:
         beat = queue.peek(f"beat:{job.id}")
         last = beat if beat is not None else as_utc(job.started_at).timestamp()
         if now - last > limit:
+            kind, user, unit, label, params = job.kind, job.user, job.unit, job.label, job.params
             _finish(job.id, JobState.FAILED, str(STOPPED))
             queue.forget(f"progress:{job.id}")
             reaped += 1
+            if kind in HANDLERS and HANDLERS[kind].again:
+                submit(kind, user, unit, label, params=params)
     return reaped
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from core.extensions import db
-from core.models import AuditEntry, Unit
+from core.models import AuditEntry, Unit, utcnow
 from jobs import services
 from jobs.models import Job
 from moderation.models import Post
@@ -192,6 +192,28 @@ def test_a_live_worker_keeps_its_job_running(queued_app):
     assert services.reap_stale() == 0 and db.session.get(Job, job.id).state == "running"
 
 
+@services.handler("test.checks_first", "test: does what is left", again=True)
+def _checks_first(job, progress):
+    return services.report({"done": 1})
+
+
+def test_a_job_safe_to_repeat_is_queued_again_when_its_worker_died(queued_app):
+    """Only kinds that check what is left to do (a Zalo event) come back; others just fail."""
+    dead = [services.create(kind, None, None, kind, params={"n": 7})
+            for kind in ("test.checks_first", "test.half_written")]
+    for job in dead:
+        job.state, job.started_at = "running", utcnow()
+    db.session.commit()
+    queued_app.config["JOBS_STALE_SECONDS"] = 0
+    time.sleep(0.01)
+    assert services.reap_stale() == 2
+    rows = db.session.scalars(select(Job).order_by(Job.id)).all()
+    assert [(j.kind, j.state) for j in rows] == [
+        ("test.checks_first", "failed"), ("test.half_written", "failed"),
+        ("test.checks_first", "queued")]
+    assert rows[-1].params == {"n": 7}
+
+
 # --- `flask jobs worker`, the one command of the README ------------------------------------
 
 def test_flask_jobs_worker_runs_the_queued_jobs(queued_app, client, login_as, tmp_path):
@@ -212,3 +234,15 @@ def test_flask_jobs_worker_runs_the_queued_jobs(queued_app, client, login_as, tm
         output = worker.communicate(timeout=30)[0]
     assert job.state == "done" and _posts() == before + 2, output
     assert "Chạy việc: 1 luồng, hàng đợi sqlite." in output
+
+
+def test_run_pending_runs_what_waits_and_returns(queued_app, client, login_as, runner):
+    """`flask jobs run-pending`: the queued import runs, and the command returns."""
+    login_as("kiemduyet.xa")
+    job_id = int(_upload(client, GOOD).headers["Location"].rsplit("/", 1)[1])
+    assert db.session.get(Job, job_id).state == "queued"
+    result = runner.invoke(args=["jobs", "run-pending"])
+    assert result.exit_code == 0 and "Đã chạy 1 việc" in result.output, result.output
+    db.session.expire_all()
+    assert db.session.get(Job, job_id).state == "done"
+    assert "Đã chạy 0 việc" in runner.invoke(args=["jobs", "run-pending"]).output
