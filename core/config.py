@@ -30,6 +30,9 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'caidep.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # The site's public address (https://caidep.example.vn): links written outside a request,
+    # by a background job, start with it. Pages use the address they were asked at.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")
     DEBUG = _bool("FLASK_DEBUG")
 
     # Uploads: four 5 MB images plus the text fit under this.

@@ -21,6 +21,7 @@ NAV = [
     ("feed.manage", _l("Stories"), Role.REVIEWER),
     ("registry.roster", _l("Roster"), Role.UNIT_ADMIN),
     ("registry.coverage", _l("Coverage"), Role.UNIT_ADMIN),
+    ("zalo.oa", _l("Zalo OA"), Role.UNIT_ADMIN),
     ("core.audit_log", _l("Audit log"), Role.UNIT_ADMIN),
     ("moderation.models", _l("Models"), Role.ADMIN),
     ("jobs.index", _l("Jobs"), USER),

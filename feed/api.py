@@ -63,13 +63,15 @@ def get_story(story_id: int):
     return _story_or_404(story_id)
 
 
-def _change_state(story_id: int, action) -> Story:
+def _change_state(story_id: int, action, after=None) -> Story:
     story = _story_or_404(story_id)
     try:
         action(story, current_api_user())
     except ServiceError as error:
         _fail(error)
     db.session.commit()
+    if after is not None:
+        after(story)
     return story
 
 
@@ -78,7 +80,7 @@ def _change_state(story_id: int, action) -> Story:
 @blp.response(200, StoryStateSchema)
 def publish_story(story_id: int):
     """Publish a draft (or a withdrawn story again); 409 if already published."""
-    return _change_state(story_id, services.publish)
+    return _change_state(story_id, services.publish, services.after_published)
 
 
 @blp.route("/stories/<int:story_id>/withdraw", methods=["POST"])

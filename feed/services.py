@@ -5,6 +5,7 @@ Services add and flush; views and the API commit. Every change is written to the
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, select
 
@@ -101,6 +102,17 @@ def publish(story: Story, user: User) -> Story:
     audit("story_published", actor=user, target=story, unit=story.unit,
           summary=f"Đăng bài: {story.title}")
     return story
+
+
+PUBLISHED_HOOKS = "caidep.published"
+
+
+def after_published(story: Story) -> None:
+    """What follows a committed publication: the other packages' reactions
+    (``app.extensions["caidep.published"]``, e.g. the Zalo OA telling whoever forwarded the post
+    where its story is)."""
+    for hook in current_app.extensions.get(PUBLISHED_HOOKS, []):
+        hook(story)
 
 
 def withdraw(story: Story, user: User | None, reason: str = "") -> Story:

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -13,7 +23,7 @@ from core.models import Role, Unit, as_utc
 from core.permissions import roles_required
 from core.scoping import get_in_scope_or_404, scoped
 from core.services import ServiceError, get_unit
-from feed import feeds, services, share
+from feed import digest, feeds, services, share
 from feed.models import STATUS_LABELS, TAG_LABELS, Story, StoryStatus, Tag
 from feed.permissions import can_edit_story, can_make_story
 from feed.schemas import ManageQuerySchema, PageQuerySchema, StoryFormSchema
@@ -135,6 +145,38 @@ def unit_feed(code: str, fmt: str):
     return _feed(fmt, _public_unit(code))
 
 
+def _digest_of(code: str) -> tuple[Unit, digest.Digest]:
+    unit = _public_unit(code)
+    period = request.args.get("period", "weekly")
+    if period not in digest.PERIODS:
+        abort(404)
+    return unit, digest.build(unit, period)
+
+
+@bp.route("/units/<code>/digest", endpoint="digest")
+def digest_page(code: str):
+    """"Thông tin chính thống": the day's or the week's digest as one block to paste into Zalo."""
+    unit, found = _digest_of(code)
+    return render_template("feed/digest.html", unit=unit, digest=found, pack=digest.text(found),
+                           qr=share.qr_svg(found.url, found.unit.name))
+
+
+@bp.route("/units/<code>/digest.txt")
+def digest_text(code: str):
+    """The digest's text block alone (for scripts, and for a phone's share sheet)."""
+    _unit, found = _digest_of(code)
+    return Response(digest.text(found), mimetype="text/plain")
+
+
+@bp.route("/units/<code>/digest.atom")
+def digest_feed(code: str):
+    """Atom feed of the unit's digests: one entry a day or a week."""
+    unit, found = _digest_of(code)
+    response = Response(digest.atom(unit, found.period), mimetype=feeds.MIMETYPES["atom"])
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
 # Reviewers' pages ---------------------------------------------------------------------------
 
 @bp.route("/stories/manage")
@@ -235,7 +277,7 @@ def edit(story_id: int):
     return redirect(url_for("feed.edit", story_id=story.id))
 
 
-def _transition(story_id: int, action, done: str):
+def _transition(story_id: int, action, done: str, after=None):
     story = _editable_or_404(story_id)
     try:
         action(story, current_user)
@@ -245,6 +287,8 @@ def _transition(story_id: int, action, done: str):
         return _render_form("feed/edit.html", story.post, _story_values(story),
                             status=ERROR_STATUS.get(error.code, 422), story=story)
     db.session.commit()
+    if after is not None:
+        after(story)
     flash(done, "success")
     return redirect(url_for("feed.edit", story_id=story.id))
 
@@ -253,7 +297,8 @@ def _transition(story_id: int, action, done: str):
 @roles_required(Role.REVIEWER)
 def publish(story_id: int):
     """Publish: the story appears on the public pages and in the feeds."""
-    return _transition(story_id, services.publish, _("The story is published."))
+    return _transition(story_id, services.publish, _("The story is published."),
+                       services.after_published)
 
 
 @bp.route("/stories/<int:story_id>/withdraw", methods=["POST"])

@@ -101,6 +101,14 @@ PAGES += [
     ("/registry/coverage.pdf", {ANON: 302, **{a: 404 for a in ALL_USERS}}),
     ("/registry/import", ADMINS_ONLY),
     ("/registry/import/template.csv", ADMINS_ONLY),
+    # Zalo OA page: unit admins of the unit (and above); the digest is public.
+    ("/zalo/oa", ADMINS_ONLY),
+    ("/zalo/oa?unit=ban-sam-quang", OTHER_VILLAGE_ADMINS),
+    ("/zalo/oa?unit=son-la", {ANON: 302, **{a: 404 for a in ALL_USERS}, "admin": 200}),
+    ("/units/muong-leo/digest", {ANON: 200, **ALL_USERS}),
+    ("/units/muong-leo/digest.txt?period=daily", {ANON: 200, **ALL_USERS}),
+    ("/units/muong-leo/digest.atom", {ANON: 200, **ALL_USERS}),
+    ("/units/muong-leo/digest?period=monthly", {ANON: 404, **{a: 404 for a in ALL_USERS}}),
 ]
 
 # API routes answer 401 without a token.

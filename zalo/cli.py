@@ -1,4 +1,5 @@
-"""`flask zalo link`: link a commune's Official Account to its unit."""
+"""`flask zalo link` (link a commune's Official Account to its unit) and `flask zalo send-digests`
+(queue the digests that are due; run it from cron)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from flask.cli import AppGroup
 
 from core.extensions import db
 from core.services import ServiceError
-from zalo import services
+from jobs import services as jobs
+from zalo import messages, services
 
 cli = AppGroup("zalo", help="Kênh Zalo Official Account.")
 
@@ -30,3 +32,16 @@ def link(unit_code, app_id, oa_id, secret_key, access_token, refresh_token) -> N
     click.echo(f"Đã liên kết OA {row.oa_id} (ứng dụng {row.app_id}) với đơn vị {row.unit.code}; "
                f"bài gửi đến OA vào hàng đợi của {row.unit.name}. Địa chỉ nhận sự kiện: "
                "/zalo/webhook")
+
+
+@cli.command("send-digests")
+def send_digests() -> None:
+    """Xếp việc gửi bản tin “Thông tin chính thống” của các OA đến kỳ (chạy từ cron)."""
+    due = messages.due_digests()
+    queued = [jobs.create("zalo.digest", None, row.unit, f"Zalo: bản tin {row.unit.name}",
+                          params={"link_id": row.id}) for row in due]
+    db.session.commit()
+    for job in queued:
+        jobs.start(job)
+    click.echo(f"Đã xếp {len(queued)} việc gửi bản tin"
+               + (f": {', '.join(row.unit.code for row in due)}." if due else "."))

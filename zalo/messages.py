@@ -6,28 +6,65 @@ Zalo cannot be reached, and records Zalo's answer — its error code too — on 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core.extensions import db
-from core.models import utcnow
+from core.models import as_utc, utcnow
+from feed import digest
 from jobs import services as jobs
 from moderation.models import Action, Post
 from zalo import client, vault
-from zalo.models import MessageState, ZaloEvent, ZaloLink, ZaloMessage
+from zalo.models import MessageState, ZaloEvent, ZaloFollower, ZaloLink, ZaloMessage
 
-ACK = ("Cảm ơn bạn đã gửi tin cho {unit}. Cán bộ kiểm duyệt của xã sẽ xem và báo lại bạn "
-       "kết quả.")
-VERDICTS = {
+# What the OA says, by kind; a commune may reword each one on its OA page (ZaloLink.templates).
+# {unit} is the commune's name; {link} the story's public address (story only).
+DEFAULTS = {
+    "ack": "Cảm ơn bạn đã gửi tin cho {unit}. Cán bộ kiểm duyệt của xã sẽ xem và báo lại bạn "
+           "kết quả.",
     Action.REJECT: "Tin bạn gửi có nội dung xấu độc hoặc vi phạm. Xin đừng chia sẻ tiếp.",
     Action.MARK_FALSE: "Thông tin này chưa được kiểm chứng — xin đừng chia sẻ.",
     Action.MARK_VERIFIED: "Thông tin này đã được kiểm chứng là đúng.",
     Action.APPROVE: "Cảm ơn bạn: cán bộ xã đã xem, tin này không có vấn đề.",
+    "story": "Tin bạn gửi đã được {unit} đăng thành bài viết: {link}",
+    "subscribed": "Bạn đã đăng ký nhận bản tin “Thông tin chính thống” của {unit}. "
+                  "Nhắn “HỦY TIN” để thôi nhận.",
+    "unsubscribed": "Bạn đã thôi nhận bản tin “Thông tin chính thống” của {unit}. "
+                    "Nhắn “ĐĂNG KÝ TIN” để nhận lại.",
 }
+KIND_LABELS = {
+    "ack": _l("On receipt"),
+    Action.REJECT: _l("Verdict: harmful (rejected)"),
+    Action.MARK_FALSE: _l("Verdict: false or unverified"),
+    Action.MARK_VERIFIED: _l("Verdict: verified as true"),
+    Action.APPROVE: _l("Verdict: nothing wrong"),
+    "story": _l("The post became a published story"),
+    "subscribed": _l("Subscribed to the digest"),
+    "unsubscribed": _l("Unsubscribed from the digest"),
+}
+PLACEHOLDERS = {kind: ({"unit", "link"} if kind == "story" else {"unit"}) for kind in DEFAULTS}
+REQUIRED = {"story": {"link"}}
+TEXT_MAX = 2000  # Zalo's limit for the text of a customer-service message
 SOURCE = " Nguồn chính thống: {link}"
+
+
+def template(link: ZaloLink, kind: str) -> str:
+    """The commune's wording of a kind of message, or the default one."""
+    return (link.templates or {}).get(str(kind)) or DEFAULTS[kind]
+
+
+def render(oa: ZaloLink, kind: str, **values) -> str:
+    """A message of this kind for this OA, placeholders filled, within Zalo's length limit."""
+    text = template(oa, kind).format(unit=oa.unit.name, **values)
+    return text[:TEXT_MAX]
+
+
 SEND_FACTS = {"sent": _l("Messages sent"), "attempts": _l("Attempts")}
+DIGEST_FACTS = {"queued": _l("Subscribers messaged")}
+DIGEST_SLACK = timedelta(hours=1)  # a cron run a little early still sends the day's digest
 
 
 def queue(link: ZaloLink, post: Post | None, user_id: str, kind: str, text: str):
@@ -42,36 +79,54 @@ def queue(link: ZaloLink, post: Post | None, user_id: str, kind: str, text: str)
 
 def acknowledge(event: ZaloEvent, post: Post):
     """The acknowledgement of a post that came in through the OA (its job, to start)."""
-    return queue(event.link, post, event.sender_id, "ack", ACK.format(unit=event.link.unit.name))
+    return queue(event.link, post, event.sender_id, "ack", render(event.link, "ack"))
 
 
-def verdict_text(decision) -> str | None:
+def verdict_text(link: ZaloLink, decision) -> str | None:
     """The verdict of a decision in plain words, or None (an escalation says nothing yet)."""
-    text = VERDICTS.get(decision.action)
-    if text and decision.link and decision.action in (Action.MARK_FALSE, Action.MARK_VERIFIED):
-        text += SOURCE.format(link=decision.link)
+    if decision.action not in DEFAULTS:
+        return None
+    text = render(link, decision.action)
+    if decision.link and decision.action in (Action.MARK_FALSE, Action.MARK_VERIFIED):
+        text = (text + SOURCE.format(link=decision.link))[:TEXT_MAX]
     return text
+
+
+def tell_senders(cluster_id: int, kind: str, text_for) -> list:
+    """Queue a message to each follower who forwarded a post of the cluster (once each), with
+    ``text_for(link)`` as its text (None: nothing to say); commits and starts the jobs."""
+    rows = db.session.execute(
+        select(ZaloEvent, Post).join(Post, Post.id == ZaloEvent.post_id)
+        .where(Post.cluster_id == cluster_id, ZaloEvent.sender_id != "")
+        .order_by(ZaloEvent.id)).all()
+    queued, told = [], set()
+    for event, post in rows:
+        text = text_for(event.link)
+        if text is None or (event.link_id, event.sender_id) in told:
+            continue
+        told.add((event.link_id, event.sender_id))
+        queued.append(queue(event.link, post, event.sender_id, kind, text))
+    if queued:
+        db.session.commit()
+        for job in queued:
+            jobs.start(job)
+    return queued
 
 
 def on_decision(decision) -> None:
     """Hook (moderation.tasks.after_decision): tell each follower who forwarded a post of the
     decided cluster what the reviewers found."""
-    text = verdict_text(decision)
-    if text is None:
-        return
-    rows = db.session.execute(
-        select(ZaloEvent, Post).join(Post, Post.id == ZaloEvent.post_id)
-        .where(Post.cluster_id == decision.cluster_id, ZaloEvent.sender_id != "")).all()
-    queued, told = [], set()
-    for event, post in rows:
-        if (event.link_id, event.sender_id) in told:
-            continue
-        told.add((event.link_id, event.sender_id))
-        queued.append(queue(event.link, post, event.sender_id, "verdict", text))
-    if queued:
-        db.session.commit()
-        for job in queued:
-            jobs.start(job)
+    tell_senders(decision.cluster_id, "verdict", lambda link: verdict_text(link, decision))
+
+
+def on_published(story) -> None:
+    """Hook (feed: a story was published): tell the people who forwarded its post where to read
+    it, so they can share the story rather than the raw message."""
+    from flask import url_for
+
+    address = url_for("feed.story", story_id=story.id, slug=story.slug, _external=True)
+    tell_senders(story.post.cluster_id, "story",
+                 lambda link: render(link, "story", link=address))
 
 
 @jobs.handler("zalo.send", _l("Zalo message"), SEND_FACTS)
@@ -102,3 +157,34 @@ def send(job, progress) -> dict:
     message.attempts, message.answer = attempt, answer
     message.state, message.sent_at = MessageState.SENT, utcnow()
     return jobs.report({"sent": 1, "attempts": attempt})
+
+
+def due_digests(now=None) -> list[ZaloLink]:
+    """The OAs whose digest is due: sending is on and the last one is a period old."""
+    now = now or utcnow()
+    rows = db.session.scalars(select(ZaloLink).where(ZaloLink.digest_period != "off")).all()
+    return [row for row in rows if row.digest_period in digest.PERIODS and (
+        row.digest_sent_at is None
+        or as_utc(row.digest_sent_at) <= now - digest.PERIODS[row.digest_period] + DIGEST_SLACK)]
+
+
+@jobs.handler("zalo.digest", _l("Zalo digest"), DIGEST_FACTS)
+def send_digest(job, progress) -> dict:
+    """Send the commune's digest to the followers who subscribed (one message job each)."""
+    link = db.session.get(ZaloLink, job.params["link_id"])
+    if link is None or link.digest_period not in digest.PERIODS:
+        return jobs.report({"queued": 0}, summary="Gửi bản tin qua Zalo đang tắt.")
+    base = current_app.config["PUBLIC_URL"]
+    if not base:
+        raise jobs.JobFailed("Chưa đặt PUBLIC_URL (địa chỉ công khai của trang): không viết được "
+                             "đường dẫn trong bản tin.")
+    with current_app.test_request_context(base_url=base):
+        found = digest.build(link.unit, link.digest_period)
+        text = digest.text(found)[:TEXT_MAX]
+    link.digest_sent_at = utcnow()
+    if found.empty:
+        return jobs.report({"queued": 0}, summary="Không có tin mới trong kỳ: không gửi.")
+    followers = db.session.scalars(select(ZaloFollower).where(
+        ZaloFollower.link_id == link.id, ZaloFollower.following, ZaloFollower.digest)).all()
+    queued = [queue(link, None, row.zalo_user_id, "digest", text).id for row in followers]
+    return jobs.report({"queued": len(queued)}, start_jobs=queued)

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.models import Unit, User, utcnow
+from moderation.models import Post
+from registry.models import Account
 
 
 class ZaloLink(db.Model):
@@ -27,6 +29,10 @@ class ZaloLink(db.Model):
     secret_key: Mapped[str] = mapped_column(Text)
     access_token: Mapped[str | None] = mapped_column(Text)
     refresh_token: Mapped[str | None] = mapped_column(Text)
+    # the commune's own wording of the OA's messages, by kind (zalo.messages.KINDS)
+    templates: Mapped[dict] = mapped_column(JSON, default=dict)
+    digest_period: Mapped[str] = mapped_column(String(8), default="off")  # off|daily|weekly
+    digest_sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -60,6 +66,7 @@ class ZaloEvent(db.Model):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     link: Mapped[ZaloLink] = relationship()
+    post: Mapped[Post | None] = relationship()
 
 
 class ZaloFollower(db.Model):
@@ -72,7 +79,12 @@ class ZaloFollower(db.Model):
     link_id: Mapped[int] = mapped_column(ForeignKey("zalo_links.id"))
     zalo_user_id: Mapped[str] = mapped_column(String(60))
     following: Mapped[bool] = mapped_column(default=True)
+    # the declared registry Zalo account this follower is (zalo.senders), when known
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    digest: Mapped[bool] = mapped_column(default=False)  # opted in to the official digest
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    account: Mapped[Account | None] = relationship()
 
 
 class MessageState(enum.StrEnum):
@@ -91,7 +103,7 @@ class ZaloMessage(db.Model):
     link_id: Mapped[int] = mapped_column(ForeignKey("zalo_links.id"))
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
     zalo_user_id: Mapped[str] = mapped_column(String(60))
-    kind: Mapped[str] = mapped_column(String(12))  # ack | verdict
+    kind: Mapped[str] = mapped_column(String(12))  # ack | verdict | story | digest | notice
     text: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(12), default=MessageState.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)

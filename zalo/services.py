@@ -25,13 +25,14 @@ from sqlalchemy.exc import IntegrityError
 
 from core.extensions import db
 from core.models import Role
-from core.services import ServiceError, create_user, get_unit, get_user
+from core.services import ServiceError, audit, create_user, get_unit, get_user
 from zalo import vault
+from zalo.messages import DEFAULTS
 from zalo.models import EventState, ZaloEvent, ZaloLink
 
 SIGNATURE_HEADER = "X-ZEvent-Signature"
 HANDLED = {"user_send_text", "user_send_link", "user_send_image", "user_send_file", "follow",
-           "unfollow"}
+           "unfollow", "user_submit_info"}
 _ID = re.compile(r"[0-9A-Za-z_.-]{1,40}")
 log = logging.getLogger(__name__)
 
@@ -50,10 +51,12 @@ def signature(app_id: str, body: bytes, timestamp: str, secret_key: str) -> str:
     return "mac=" + digest.hexdigest()
 
 
-def link(unit_code: str, app_id: str, oa_id: str, secret_key: str,
-         access_token: str | None = None, refresh_token: str | None = None) -> ZaloLink:
+def link(unit_code: str, app_id: str, oa_id: str, secret_key: str | None,
+         access_token: str | None = None, refresh_token: str | None = None,
+         actor=None) -> ZaloLink:
     """Link (or re-link) an OA to a unit; its posts are submitted as a service user of the
-    unit named ``zalo-oa-<oa id>``. Flushes; the caller commits."""
+    unit named ``zalo-oa-<oa id>``. Re-linking the same OA keeps a key or token not given;
+    linking another OA needs its own. Flushes; the caller commits."""
     unit = get_unit(unit_code)
     if unit is None:
         raise ServiceError(f"Không có đơn vị mã '{unit_code}'.", "unit")
@@ -61,40 +64,69 @@ def link(unit_code: str, app_id: str, oa_id: str, secret_key: str,
         if not _ID.fullmatch(value or ""):
             raise ServiceError(f"--{field} phải là mã Zalo gồm chữ, số, '_', '.', '-' "
                                f"(tối đa 40 ký tự).", field)
-    if not secret_key or len(secret_key) < 8:
-        raise ServiceError("--secret-key (khóa bí mật của OA) phải có ít nhất 8 ký tự.",
-                           "secret-key")
     clash = db.session.scalar(select(ZaloLink).where(ZaloLink.app_id == app_id,
                                                      ZaloLink.oa_id == oa_id))
     row = db.session.scalar(select(ZaloLink).where(ZaloLink.unit_id == unit.id))
     if clash is not None and clash is not row:
         raise ServiceError(f"OA {oa_id} đã được liên kết với đơn vị {clash.unit.code}.", "oa-id")
+    same = row is not None and (row.app_id, row.oa_id) == (app_id, oa_id)
+    if not secret_key and not same:
+        raise ServiceError("Hãy nhập khóa bí mật của OA (--secret-key).", "secret-key")
+    if secret_key and len(secret_key) < 8:
+        raise ServiceError("--secret-key (khóa bí mật của OA) phải có ít nhất 8 ký tự.",
+                           "secret-key")
     username = f"zalo-oa-{oa_id}".lower()[:64]
     user = get_user(username) or create_user(username, secrets.token_urlsafe(24), unit,
                                              [Role.MEMBER], full_name=f"Zalo OA {oa_id}")
     if row is None:
-        row = ZaloLink(unit=unit, unit_id=unit.id)
+        row = ZaloLink(unit=unit, unit_id=unit.id, templates={})
         db.session.add(row)
     row.user, row.app_id, row.oa_id = user, app_id, oa_id
-    row.secret_key = vault.seal(secret_key)
-    row.access_token = vault.seal(access_token) if access_token else None
-    row.refresh_token = vault.seal(refresh_token) if refresh_token else None
+    for name, value in (("secret_key", secret_key), ("access_token", access_token),
+                        ("refresh_token", refresh_token)):
+        if value or not same:
+            setattr(row, name, vault.seal(value) if value else None)
     db.session.flush()
+    audit("zalo_linked", actor=actor, target=row, unit=unit,
+          summary=f"Liên kết Zalo OA {oa_id} (ứng dụng {app_id})")
     return row
+
+
+def link_of(unit) -> ZaloLink | None:
+    """The OA linked to this unit, if any."""
+    return db.session.scalar(select(ZaloLink).where(ZaloLink.unit_id == unit.id))
+
+
+def save_templates(row: ZaloLink, wording: dict) -> None:
+    """Keep the commune's wording of each message; a blank one, or the default, is not stored."""
+    row.templates = {kind: text for kind, text in wording.items()
+                     if text and kind in DEFAULTS and text != DEFAULTS[kind]}
+    db.session.flush()
 
 
 def _key(body: dict, raw: bytes) -> str:
     """The event's replay key: its message id, or a hash of the whole call."""
-    message = body.get("message") if isinstance(body.get("message"), dict) else {}
+    message = _part(body, "message")
     msg_id = str(message.get("msg_id") or "").strip()
     return f"msg:{msg_id}"[:100] if msg_id else "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
+def _part(body: dict, name: str) -> dict:
+    return body.get(name) if isinstance(body.get(name), dict) else {}
+
+
 def _find_link(body: dict) -> ZaloLink | None:
-    recipient = body.get("recipient") if isinstance(body.get("recipient"), dict) else {}
+    """The OA the event is for: ``recipient.id`` of a message, ``oa_id`` of a follow."""
+    oa_id = _part(body, "recipient").get("id") or body.get("oa_id")
     return db.session.scalar(select(ZaloLink).where(
-        ZaloLink.app_id == str(body.get("app_id") or ""),
-        ZaloLink.oa_id == str(recipient.get("id") or "")))
+        ZaloLink.app_id == str(body.get("app_id") or ""), ZaloLink.oa_id == str(oa_id or "")))
+
+
+def _sender(body: dict) -> str:
+    """Who the event is from: ``sender.id`` of a message, ``follower.id`` of a follow."""
+    found = (_part(body, "sender").get("id") or _part(body, "follower").get("id")
+             or body.get("user_id_by_app"))
+    return str(found or "")[:60]
 
 
 def accept(raw: bytes, given: str | None, now: float | None = None) -> ZaloEvent:
@@ -122,9 +154,8 @@ def accept(raw: bytes, given: str | None, now: float | None = None) -> ZaloEvent
         raise Refused(401, "stale_request",
                       "Sự kiện Zalo đã quá cũ (hoặc đồng hồ của máy chủ bị lệch).")
     name = str(body.get("event_name") or "")[:60]
-    sender = body.get("sender") if isinstance(body.get("sender"), dict) else {}
     event = ZaloEvent(link=row, link_id=row.id, key=_key(body, raw), name=name,
-                      sender_id=str(sender.get("id") or body.get("user_id_by_app") or "")[:60],
+                      sender_id=_sender(body),
                       body=body, state=EventState.QUEUED if name in HANDLED else EventState.IGNORED,
                       note="" if name in HANDLED else "Loại sự kiện không xử lý; đã ghi lại.")
     try:

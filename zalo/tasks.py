@@ -1,6 +1,8 @@
 """The work behind an accepted Zalo event, on the job queue: a text, a link or an image becomes a
-post through the one `intake.submit` path (channel ``zalo``, the OA's unit); follow and unfollow
-keep the follower list; a file is refused politely."""
+post through the one `intake.submit` path (channel ``zalo``, the OA's unit), its sender matched
+to the registry (zalo.senders); follow and unfollow keep the follower list; a shared phone
+number matches the follower to a declared account; "ĐĂNG KÝ TIN" / "HỦY TIN" subscribe to the
+digest instead of becoming posts; a file is refused politely."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ import urllib.request
 from urllib.error import URLError
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from core.extensions import db
@@ -18,8 +19,8 @@ from jobs import services as jobs
 from moderation import images
 from moderation.models import Channel
 from moderation.services import intake
-from zalo import messages
-from zalo.models import EventState, ZaloEvent, ZaloFollower
+from zalo import messages, senders
+from zalo.models import EventState, ZaloEvent
 
 FACTS = {"posts": _l("Posts written"), "refused": _l("Messages refused")}
 DOWNLOAD_SECONDS = 15
@@ -49,7 +50,8 @@ def _post_data(event: ZaloEvent) -> tuple[dict, list]:
     message = event.body.get("message") or {}
     text = str(message.get("text") or "").strip()
     extra = _attachment(event.body)
-    data = {"platform": "zalo", "reporter": f"Người theo dõi Zalo {event.sender_id}".strip()}
+    data = {"platform": "zalo",
+            "reporter": senders.describe(senders.account_of(event), event.sender_id)}
     uploads = []
     if event.name == "user_send_link":
         data["url"] = str(extra.get("url") or "")[:2000] or None
@@ -64,25 +66,40 @@ def _post_data(event: ZaloEvent) -> tuple[dict, list]:
     return data, uploads
 
 
-def _follow(event: ZaloEvent) -> None:
-    follower = db.session.scalar(select(ZaloFollower).where(
-        ZaloFollower.link_id == event.link_id, ZaloFollower.zalo_user_id == event.sender_id))
-    if follower is None:
-        follower = ZaloFollower(link_id=event.link_id, zalo_user_id=event.sender_id)
-        db.session.add(follower)
-    follower.following = event.name == "follow"
+def _text(event: ZaloEvent) -> str:
+    return str((event.body.get("message") or {}).get("text") or "")
 
 
-@jobs.handler("zalo.event", _l("Zalo event"), FACTS)
+def _subscription(event: ZaloEvent, wanted: str) -> dict:
+    """The follower asked for (or stopped) the digest: record it and say so."""
+    follower = senders.follower(event.link_id, event.sender_id)
+    follower.digest = wanted == "subscribe"
+    event.state = EventState.DONE
+    kind = "subscribed" if follower.digest else "unsubscribed"
+    notice = messages.queue(event.link, None, event.sender_id, "notice",
+                            messages.render(event.link, kind))
+    return jobs.report({"posts": 0, "refused": 0}, start_jobs=[notice.id])
+
+
+@jobs.handler("zalo.event", _l("Zalo event"), FACTS, again=True)
 def handle_event(job, progress) -> dict:
     """Turn one accepted event into what it asks for (see the module docstring)."""
     event = db.session.get(ZaloEvent, job.params["event_id"])
     if event is None or event.state != EventState.QUEUED:
         return jobs.report({"posts": 0, "refused": 0}, summary="Sự kiện đã được xử lý trước đó.")
-    if event.name in ("follow", "unfollow"):
-        _follow(event)
+    if not event.sender_id:
+        event.state, event.note = EventState.REFUSED, "Sự kiện không cho biết người gửi."
+        return jobs.report({"posts": 0, "refused": 1}, summary=event.note)
+    if event.name in ("follow", "unfollow", "user_submit_info"):
+        if event.name == "user_submit_info":
+            senders.shared_info(event)
+        else:
+            senders.follower(event.link_id, event.sender_id).following = event.name == "follow"
         event.state = EventState.DONE
         return jobs.report({"posts": 0, "refused": 0})
+    wanted = senders.command(_text(event)) if event.name == "user_send_text" else None
+    if wanted:
+        return _subscription(event, wanted)
     if event.name == "user_send_file":
         event.state, event.note = EventState.REFUSED, "Cái Đẹp chưa nhận tệp đính kèm qua Zalo."
         return jobs.report({"posts": 0, "refused": 1}, summary=event.note)
