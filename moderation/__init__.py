@@ -30,6 +30,9 @@ def _settings() -> dict:
             "MODERATION_RETRAIN_RECIPE", str(ROOT / "recipes" / "default.toml")),
         "MODERATION_RETRAIN_TOLERANCE": float(
             os.environ.get("MODERATION_RETRAIN_TOLERANCE", "0.01")),
+        # Decree 147/2024: harmful content is removed within 24 hours of notice. A harmful or
+        # unverified item counts down from when its first copy came in.
+        "MODERATION_DEADLINE_HOURS": float(os.environ.get("MODERATION_DEADLINE_HOURS", "24")),
     }
 
 

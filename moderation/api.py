@@ -17,6 +17,8 @@ from core.services import ServiceError, audit
 from moderation import images, scoring, tasks
 from moderation.models import Channel, Decision, Post
 from moderation.schemas import (
+    BulkOutSchema,
+    BulkSchema,
     ClaimOutSchema,
     ClassifySchema,
     DecisionOutSchema,
@@ -28,7 +30,7 @@ from moderation.schemas import (
     QueuePageSchema,
     WebhookSchema,
 )
-from moderation.services import intake, queue, review, webhook
+from moderation.services import batch, intake, queue, review, webhook
 
 blp = Blueprint("moderation_api", __name__, url_prefix="/api/v1",
                 description="Moderation: classify, submit and review posts")
@@ -134,6 +136,9 @@ def get_post(post_id: int):
     post.decisions = sorted(
         db.session.scalars(db.select(Decision).where(Decision.cluster_id == post.cluster_id)),
         key=lambda d: d.id, reverse=True)
+    if not review.can_review(current_api_user(), post):
+        for decision in post.decisions:  # the submitter learns what and why, not who
+            decision.for_submitter = True
     return post
 
 
@@ -165,6 +170,9 @@ def decorate(post: Post, context: queue.Context) -> None:
     live = cluster.claimed_until is not None and as_utc(cluster.claimed_until) > queue.utcnow()
     post.claimed_by = cluster.claimed_by.username if live and cluster.claimed_by else None
     post.claimed_until = as_utc(cluster.claimed_until).isoformat() if live else None
+    due = queue.due_at(post)
+    post.deadline_at = due.isoformat() if due else None
+    post.overdue = due is not None and due < queue.utcnow()
 
 
 @blp.route("/posts/<int:post_id>/claim", methods=["POST"])
@@ -191,6 +199,22 @@ def decide(data, post_id: int):
                                                data.get("link")))
     tasks.after_decision(decision)
     return decision
+
+
+@blp.route("/queue/bulk", methods=["POST"])
+@api_auth(Role.REVIEWER)
+@blp.arguments(BulkSchema)
+@blp.response(200, BulkOutSchema)
+def bulk(data):
+    """Claim, release or decide many items with one reason; each post gets its own decision
+    (undone alone), and items out of scope, claimed by someone else or decided are skipped."""
+    user = current_api_user()
+    done, skipped, decisions = committed(lambda: batch.apply(
+        user, data["ids"], data["action"], data.get("reason"), data.get("note", ""),
+        data.get("link")))
+    for decision in decisions:
+        tasks.after_decision(decision)
+    return {"done": done, "skipped": skipped}
 
 
 @blp.route("/decisions/<int:decision_id>/undo", methods=["POST"])

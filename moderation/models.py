@@ -259,6 +259,8 @@ class Decision(db.Model):
     reason: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str | None] = mapped_column(String(2000))  # correction (mark_false) or source
+    # how long the item waited: from its cluster's first copy to this decision (the deadline)
+    open_seconds: Mapped[int | None]
     # What the reviewer saw: the scores, top label and model version of the decided post.
     scores: Mapped[dict] = mapped_column(JSON, default=dict)
     label_seen: Mapped[str] = mapped_column(String(12), default=Label.NEUTRAL)

@@ -111,6 +111,29 @@ def decided_message(decision) -> str:
              action=ACTION_LABELS[decision.action])
 
 
+def duration(seconds: float | None) -> str:
+    """A span of time as reviewers read it: "3 h 05 min"."""
+    if seconds is None:
+        return ""
+    minutes = int(abs(seconds) // 60)
+    return _("%(hours)d h %(minutes)02d min", hours=minutes // 60, minutes=minutes % 60)
+
+
+def deadline_state(post) -> dict | None:
+    """The item against its deadline: {"overdue", "text", "due_at"}; None when the deadline
+    does not apply (not harmful or unverified) or the item is decided."""
+    from moderation.services.queue import due_at
+
+    due = due_at(post)
+    if due is None or post.status not in (PostStatus.PENDING, PostStatus.ESCALATED):
+        return None
+    left = (due - utcnow()).total_seconds()
+    if left < 0:
+        return {"overdue": True, "due_at": due,
+                "text": _("Overdue by %(time)s", time=duration(left))}
+    return {"overdue": False, "due_at": due, "text": _("%(time)s left", time=duration(left))}
+
+
 def init_app(app: Flask) -> None:
     """Template helpers for moderation pages."""
     app.jinja_env.filters["highlight"] = highlight
@@ -122,6 +145,7 @@ def init_app(app: Flask) -> None:
         mod_source=lambda v: SOURCES.get(v, v), mod_route=lambda v: ROUTES.get(v, v),
         mod_platform=lambda v: PLATFORMS.get(v, v) if v else "", mod_tone=lambda v: TONE.get(v, ""),
         mod_action=lambda v: ACTION_LABELS.get(v, v), mod_claim=claim_holder,
+        mod_deadline=deadline_state, mod_duration=duration,
         mod_reason=lambda action, reason: REASONS.get(action, {}).get(reason, reason))
 
 

@@ -142,7 +142,36 @@ class DecisionSchema(_BlankIsMissing):
             raise ValidationError(_l("This field is required."), "link")
 
 
+class BulkSchema(DecisionSchema):
+    """`POST /api/v1/queue/bulk` and the queue page's "selected items" form."""
+
+    ids = fields.List(fields.Integer(), required=True, validate=validate.Length(
+        min=1, max=100, error=_l("Select between {min} and {max} items.")))
+    action = fields.String(required=True, validate=validate.OneOf(
+        ["claim", "release"] + [a.value for a in Action if a != Action.UNDO],
+        error=_l("Must be one of: {choices}.")))
+    reason = fields.String(load_default=None)
+
+    @validates_schema
+    def _reason_needed(self, data, **kwargs):
+        if data.get("action") not in ("claim", "release") and not data.get("reason"):
+            raise ValidationError(_l("This field is required."), "reason")
+
+
+class BulkOutSchema(Schema):
+    """What a bulk action did: the items acted on, and those skipped with the reason."""
+
+    done = fields.List(fields.Integer())
+    skipped = fields.List(fields.Dict(), metadata={
+        "description": "{id, why: not_found|claimed|decided|not_claimed|invalid, message}"})
+
+
 # ---- output -----------------------------------------------------------------------------
+
+
+def _for_submitter(decision) -> bool:
+    """Shown to the post's submitter: what was decided and why, not who (nor their note)."""
+    return getattr(decision, "for_submitter", False)
 
 
 class DecisionOutSchema(Schema):
@@ -153,15 +182,19 @@ class DecisionOutSchema(Schema):
     cluster_id = fields.Integer()
     action = fields.String()
     reason = fields.String(allow_none=True)
-    note = fields.String()
+    note = fields.Function(lambda d: None if _for_submitter(d) else d.note, metadata={
+        "description": "the reviewer's note (null for the post's submitter)"})
     link = fields.String(allow_none=True)
-    reviewer = fields.Function(lambda d: d.reviewer.username)
+    reviewer = fields.Function(lambda d: None if _for_submitter(d) else d.reviewer.username,
+                               metadata={"description": "who decided (null for the submitter)"})
     created_at = fields.Function(lambda d: as_utc(d.created_at).isoformat())
     scores = fields.Dict()
     label_seen = fields.String()
     model_version = fields.String(allow_none=True)
     previous_status = fields.String()
     reverses_id = fields.Integer(allow_none=True)
+    open_seconds = fields.Integer(allow_none=True, metadata={
+        "description": "seconds from the cluster's first copy to this decision"})
     posts = fields.Function(lambda d: len(d.applied))
 
 
@@ -223,6 +256,9 @@ class QueueItemSchema(PostOutSchema):
     account_rejected_30d = fields.Integer(allow_none=True)
     claimed_by = fields.String(allow_none=True)
     claimed_until = fields.String(allow_none=True)
+    deadline_at = fields.String(allow_none=True, metadata={
+        "description": "when the deadline runs out (harmful and unverified items)"})
+    overdue = fields.Boolean()
 
 
 class QueuePageSchema(Schema):

@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -28,9 +29,9 @@ from jobs import presenters as job_presenters
 from jobs import services as jobs
 from jobs.models import Job
 from moderation import images, presenters, scoring, tasks
-from moderation.models import Channel, Decision, Post, PostImage
-from moderation.schemas import DecisionSchema, PostCreateSchema, QueueArgsSchema
-from moderation.services import importing, intake, learning, review
+from moderation.models import OPEN_STATUSES, Channel, Decision, Post, PostImage
+from moderation.schemas import BulkSchema, DecisionSchema, PostCreateSchema, QueueArgsSchema
+from moderation.services import batch, importing, intake, learning, review
 from moderation.services import queue as queues
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -79,7 +80,9 @@ def mine():
             .order_by(Post.created_at.desc(), Post.id.desc()))
     page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=20,
                        error_out=False)
-    return render_template("moderation/mine.html", page=page)
+    decided = {post.cluster_id: intake.effective_decision(post.cluster_id)
+               for post in page.items if post.status not in OPEN_STATUSES}
+    return render_template("moderation/mine.html", page=page, decided=decided)
 
 
 @bp.route("/queue")
@@ -94,11 +97,15 @@ def queue():
     page = queues.page_of(stmt, args["page"])
     context = queues.context_for(page.items)
     query = {k: v for k, v in form.values.items() if v and k not in ("page", "tab")}
+    overdue = queues.overdue_count(current_user)
+    first = (queues.overdue_first(current_user)
+             if overdue and args["page"] == 1 and args.get("status") != "overdue" else [])
     return render_template(
         "moderation/queue.html", page=page, context=context, tab=args["tab"],
         counts=queues.tab_counts(current_user), form=form.values, errors=form.errors,
         query=query, units=_units_for_form(), platforms=presenters.platform_choices(),
-        now=utcnow())
+        now=utcnow(), overdue=overdue, overdue_first=first,
+        deadline_hours=current_app.config["MODERATION_DEADLINE_HOURS"], bulk_reasons=review.REASONS)
 
 
 def _post_or_404(post_id: int) -> Post:
@@ -191,6 +198,42 @@ def decide(post_id: int):
                             PAGE_STATUS.get(error.code, 422))
     flash(presenters.decided_message(decision), "success")
     return redirect(url_for("moderation.post", post_id=post.id))
+
+
+def _bulk_values() -> dict:
+    """The queue page's bulk form as BulkSchema reads it: "reject:incitement" → action, reason."""
+    action, _sep, reason = (request.form.get("choice") or "").partition(":")
+    return {"ids": request.form.getlist("ids"), "action": action, "reason": reason or None,
+            "note": request.form.get("note", ""), "link": request.form.get("link") or None}
+
+
+@bp.route("/queue/bulk", methods=["POST"])
+@roles_required(Role.REVIEWER)
+def bulk():
+    """Claim, release or decide the items ticked on the queue page, one reason for all."""
+    form = load_form(BulkSchema(), _bulk_values())
+    back = redirect(url_for("moderation.queue", tab=request.args.get("tab", "all")))
+    if not form.ok:
+        for field, messages in form.errors.items():
+            label = {"ids": _("Items"), "reason": _("Reason"), "link": _("Link"),
+                     "note": _("Note")}.get(field, field)
+            flash(f"{label}: {' '.join(map(str, messages))}", "error")
+        return back
+    try:
+        done, skipped, decisions = batch.apply(current_user, form.data["ids"],
+                                               form.data["action"], form.data.get("reason"),
+                                               form.data.get("note", ""), form.data.get("link"))
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return back
+    for decision in decisions:
+        tasks.after_decision(decision)
+    flash(ngettext("%(num)d item done.", "%(num)d items done.", len(done)), "success")
+    for item in skipped:
+        flash(_("Item #%(id)s skipped: %(why)s", id=item["id"], why=item["message"]), "warning")
+    return back
 
 
 @bp.route("/decisions/<int:decision_id>/undo", methods=["POST"])

@@ -8,20 +8,23 @@ page's items only, in a fixed number of queries.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.extensions import db
-from core.models import Unit, User, utcnow
+from core.models import Unit, User, as_utc, utcnow
 from core.scoping import scoped, subtree_ids
 from core.services import _vn_day_start
 from moderation.models import Cluster, Label, Post, PostStatus
 from registry.models import Account
 
 TABS = ("harmful", "unverified", "positive", "all")
-STATUS_FILTERS = ("open", "pending", "escalated", "claimed", "unclaimed")
+STATUS_FILTERS = ("open", "pending", "escalated", "claimed", "unclaimed", "overdue")
+DEADLINE_LABELS = (Label.HARMFUL, Label.UNVERIFIED)  # what the 24-hour deadline applies to
+OVERDUE_FIRST = 5  # overdue items shown above the first page of the queue
 HISTORY_DAYS = 30
 PER_PAGE = 20
 
@@ -45,8 +48,42 @@ def queue_query(user: User, tab: str = "all", unit: Unit | None = None,
     return stmt.order_by(Post.priority_key.desc(), Post.id.desc())
 
 
+def deadline() -> timedelta:
+    """How long a harmful or unverified item may wait (MODERATION_DEADLINE_HOURS)."""
+    return timedelta(hours=current_app.config["MODERATION_DEADLINE_HOURS"])
+
+
+def due_at(post: Post) -> datetime | None:
+    """When the item's deadline runs out (from its cluster's first copy), or None when the
+    deadline does not apply to its label."""
+    if post.label not in DEADLINE_LABELS:
+        return None
+    return as_utc(post.cluster.created_at) + deadline()
+
+
+def _overdue(stmt, now):
+    """Only the queued rows (few, by their index) are looked at, each cluster by its key."""
+    late = exists().where(Cluster.id == Post.cluster_id, Cluster.created_at < now - deadline())
+    return stmt.where(Post.label.in_(DEADLINE_LABELS), late)
+
+
+def overdue_count(user: User) -> int:
+    """Open harmful or unverified items of the user's queue past their deadline."""
+    stmt = scoped(select(func.count()).select_from(Post).where(Post.priority_key.is_not(None)),
+                  Post.queue_unit_id, user)
+    return db.session.scalar(_overdue(stmt, utcnow()))
+
+
+def overdue_first(user: User, limit: int = OVERDUE_FIRST) -> list[Post]:
+    """The items longest past their deadline, oldest first: shown before the queue."""
+    stmt = queue_query(user, status="overdue").order_by(None).order_by(Post.created_at, Post.id)
+    return list(db.session.scalars(stmt.options(joinedload(Post.cluster)).limit(limit)))
+
+
 def _status_filter(stmt, status: str | None):
     now = utcnow()
+    if status == "overdue":
+        return _overdue(stmt, now)
     if status in (PostStatus.PENDING, PostStatus.ESCALATED):
         return stmt.where(Post.status == status)
     claimed = select(Cluster.id).where(Cluster.claimed_until > now)

@@ -125,7 +125,7 @@ def release(post: Post, user: User) -> None:
 def decide(post: Post, user: User, action: str, reason: str, note: str = "",
            link: str | None = None) -> Decision:
     """Decide on the post's whole cluster; the reviewer must hold (or get) the claim."""
-    _check_reason(action, reason, note, link)
+    check_reason(action, reason, note, link)
     now = utcnow()
     if not _take_claim(post.cluster_id, user, now):
         raise _conflict(post.cluster)
@@ -135,7 +135,8 @@ def decide(post: Post, user: User, action: str, reason: str, note: str = "",
                         unit_id=lead.queue_unit_id or post.unit_id, action=action, reason=reason,
                         note=note or "", link=link or None, scores=post.scores,
                         label_seen=post.label, model_version=post.model_version,
-                        previous_status=cluster.status, created_at=now)
+                        previous_status=cluster.status, created_at=now,
+                        open_seconds=int((now - as_utc(cluster.created_at)).total_seconds()))
     db.session.add(decision)
     db.session.flush()
     _record_applied(decision, cluster.id)
@@ -152,7 +153,8 @@ def decide(post: Post, user: User, action: str, reason: str, note: str = "",
     return decision
 
 
-def _check_reason(action: str, reason: str | None, note: str, link: str | None) -> None:
+def check_reason(action: str, reason: str | None, note: str, link: str | None) -> None:
+    """A decision's action, reason, note and link fit together; ServiceError on the field."""
     if action not in REASONS:
         raise ServiceError(_("Unknown action."), "action")
     if not reason:

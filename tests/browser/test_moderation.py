@@ -101,3 +101,27 @@ def test_every_form_control_is_a_thumb_sized_target_on_a_phone(page, login, user
         if box["height"] < 44 or box["x"] + box["width"] > 390:
             small.append((control.get_attribute("name"), kind, box["height"], box["width"]))
     assert small == []
+
+
+def test_reviewer_rejects_two_ticked_items_at_once_on_a_phone(page, login, live_app):
+    texts = ["Bọn lừa đảo ở chợ bản Mạt, mai kéo nhau đến đánh cho chúng nó một trận nhớ đời.",
+             "Thằng cha bán phân bón ăn cướp của bà con, tối nay đốt kho hàng nhà nó cho biết tay."]
+    prediction = {"label": "harmful", "explanation": [], "model_version": None,
+                  "scores": {"harmful": 0.9, "unverified": 0.1, "positive": 0.0}}
+    with live_app.app_context():
+        ids = [intake.submit({"text": text}, get_user("dangvien.banmat"), Channel.FORM,
+                             prediction=prediction, predicted=True).id for text in texts]
+        db.session.commit()
+    login("kiemduyet.xa")
+    page.goto("/moderation/queue?tab=harmful")
+    for post_id in ids:
+        page.locator(f"#item-{post_id} input[name=ids]").check()
+    page.click("summary:has-text('Xử lý các mục đã chọn')")
+    page.select_option("#f-choice", "reject:incitement")
+    _shot(page, "bulk")
+    page.click("button:has-text('Áp dụng cho các mục đã chọn')")
+    page.wait_for_load_state()
+    assert "Đã xử lý 2 mục." in page.locator("main").inner_text()
+    for post_id in ids:
+        assert page.locator(f"#item-{post_id}").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
