@@ -19,6 +19,7 @@ NAV = [
     ("moderation.submit", _l("Submit a post"), USER),
     ("moderation.queue", _l("Review queue"), Role.REVIEWER),
     ("feed.manage", _l("Stories"), Role.REVIEWER),
+    ("moderation.stats_page", _l("Statistics"), Role.REVIEWER),
     ("registry.roster", _l("Roster"), Role.UNIT_ADMIN),
     ("registry.coverage", _l("Coverage"), Role.UNIT_ADMIN),
     ("zalo.oa", _l("Zalo OA"), Role.UNIT_ADMIN),

@@ -28,9 +28,11 @@ from moderation.schemas import (
     PostOutSchema,
     QueueArgsSchema,
     QueuePageSchema,
+    StatsArgsSchema,
+    StatsOutSchema,
     WebhookSchema,
 )
-from moderation.services import batch, intake, queue, review, webhook
+from moderation.services import batch, intake, queue, review, stats, webhook
 
 blp = Blueprint("moderation_api", __name__, url_prefix="/api/v1",
                 description="Moderation: classify, submit and review posts")
@@ -199,6 +201,18 @@ def decide(data, post_id: int):
                                                data.get("link")))
     tasks.after_decision(decision)
     return decision
+
+
+@blp.route("/stats")
+@api_auth(Role.REVIEWER, Role.UNIT_ADMIN)
+@blp.arguments(StatsArgsSchema, location="query")
+@blp.response(200, StatsOutSchema)
+def get_stats(args):
+    """Backlog, decisions per day, time to decision, flag precision and overdue items of a
+    unit's subtree (one's own unit by default; 404 outside one's subtree)."""
+    user = current_api_user()
+    unit = unit_in_scope_or_404(user, args["unit"]) if args.get("unit") else user.unit
+    return stats.stats(user, unit, args["days"])
 
 
 @blp.route("/queue/bulk", methods=["POST"])

@@ -142,6 +142,33 @@ class DecisionSchema(_BlankIsMissing):
             raise ValidationError(_l("This field is required."), "link")
 
 
+class StatsArgsSchema(_BlankIsMissing):
+    """`GET /api/v1/stats`: the unit (default: one's own) and the window in days."""
+
+    unit = fields.String(load_default=None)
+    days = fields.Integer(load_default=30, validate=validate.Range(
+        min=1, max=365, error=_l("Between {min} and {max} days.")))
+
+
+class StatsOutSchema(Schema):
+    """How the review team of a subtree is doing (moderation.services.stats)."""
+
+    unit = fields.String()
+    days = fields.Integer()
+    backlog = fields.Dict(metadata={"description": "queued items: total, by_label, by_route"})
+    overdue = fields.Integer(metadata={"description": "queued items past their deadline"})
+    decisions_per_day = fields.List(fields.Dict(), metadata={
+        "description": "[{date (Vietnam time), decisions}], oldest first"})
+    time_to_decision = fields.Dict(metadata={
+        "description": "{decisions, p50_s, p90_s}: from the first copy to the decision"})
+    time_to_decision_by_unit = fields.Dict()
+    time_to_decision_by_reviewer = fields.Dict()
+    flag_precision = fields.Dict(metadata={
+        "description": "share of decided flagged posts confirmed, with its 95 % interval"})
+    miss_rate = fields.Dict(metadata={
+        "description": "share of the uniform sample found harmful or false, with its interval"})
+
+
 class BulkSchema(DecisionSchema):
     """`POST /api/v1/queue/bulk` and the queue page's "selected items" form."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -30,8 +31,14 @@ from jobs import services as jobs
 from jobs.models import Job
 from moderation import images, presenters, scoring, tasks
 from moderation.models import OPEN_STATUSES, Channel, Decision, Post, PostImage
-from moderation.schemas import BulkSchema, DecisionSchema, PostCreateSchema, QueueArgsSchema
-from moderation.services import batch, importing, intake, learning, review
+from moderation.schemas import (
+    BulkSchema,
+    DecisionSchema,
+    PostCreateSchema,
+    QueueArgsSchema,
+    StatsArgsSchema,
+)
+from moderation.services import batch, importing, intake, learning, review, stats
 from moderation.services import queue as queues
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -198,6 +205,36 @@ def decide(post_id: int):
                             PAGE_STATUS.get(error.code, 422))
     flash(presenters.decided_message(decision), "success")
     return redirect(url_for("moderation.post", post_id=post.id))
+
+
+def _stats_unit():
+    """The unit of the stats page (one's own by default), for reviewers and unit admins."""
+    if not (current_user.has_role(Role.REVIEWER) or current_user.has_role(Role.UNIT_ADMIN)):
+        abort(403)
+    form = load_form(StatsArgsSchema(), request.args)
+    args = form.data if form.ok else StatsArgsSchema().load({})
+    code = args.get("unit")
+    return (unit_in_scope_or_404(current_user, code) if code else current_user.unit), args["days"]
+
+
+@bp.route("/stats")
+@login_required
+def stats_page():
+    """How the team is doing: backlog, overdue, decisions per day, time to decision."""
+    unit, days = _stats_unit()
+    figures = stats.stats(current_user, unit, days)
+    return render_template("moderation/stats.html", unit=unit, days=days, figures=figures,
+                           peak=max([d["decisions"] for d in figures["decisions_per_day"]] + [1]))
+
+
+@bp.route("/stats.csv")
+@login_required
+def stats_csv():
+    """The stats page's tables as CSV."""
+    unit, days = _stats_unit()
+    body = stats.to_csv(stats.stats(current_user, unit, days))
+    return Response(body, mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="thong-ke-{unit.code}-{days}-ngay.csv"'})
 
 
 def _bulk_values() -> dict:

@@ -58,16 +58,21 @@ CONFIRMED = {Action.REJECT, Action.MARK_FALSE}      # the post was harmful or fa
 CLEARED = {Action.APPROVE, Action.MARK_VERIFIED}    # it was fine
 
 
-def check_estimates() -> dict:
+def check_estimates(units=None, since=None) -> dict:
     """How well the model does, from reviewers' decisions (the latest one of each cluster):
     flag precision = share of decided flagged posts that reviewers confirmed; miss rate =
     share of decided posts of the uniform slice (route ``sample``) that were harmful or false
-    although the model cleared them. Each with its count and a 95 % Wilson interval."""
-    rows = db.session.execute(
-        select(Post.route, Decision.action).join(Post, Post.id == Decision.post_id)
-        .where(Decision.id.in_(_latest_decisions()),
-               Post.route.in_((Route.FLAGGED, Route.SAMPLE)),
-               Decision.action.in_(CONFIRMED | CLEARED))).all()
+    although the model cleared them. Each with its count and a 95 % Wilson interval. Only the
+    decisions taken in `units` (ids, or a sub-select of them) and since `since`, when given."""
+    stmt = (select(Post.route, Decision.action).join(Post, Post.id == Decision.post_id)
+            .where(Decision.id.in_(_latest_decisions()),
+                   Post.route.in_((Route.FLAGGED, Route.SAMPLE)),
+                   Decision.action.in_(CONFIRMED | CLEARED)))
+    if units is not None:
+        stmt = stmt.where(Decision.unit_id.in_(units))
+    if since is not None:
+        stmt = stmt.where(Decision.created_at >= since)
+    rows = db.session.execute(stmt).all()
     out = {}
     for name, route in (("flag_precision", Route.FLAGGED), ("miss_rate", Route.SAMPLE)):
         actions = [a for r, a in rows if r == route]

@@ -125,3 +125,16 @@ def test_reviewer_rejects_two_ticked_items_at_once_on_a_phone(page, login, live_
     for post_id in ids:
         assert page.locator(f"#item-{post_id}").count() == 0
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_reviewer_reads_the_stats_charts_on_a_phone(page, login):
+    login("kiemduyet.xa")
+    page.goto("/moderation/stats?days=30")
+    charts = page.locator("figure.chart svg")
+    assert charts.count() == 2
+    for index in range(2):
+        box = charts.nth(index).bounding_box()
+        assert box["height"] > 40 and box["x"] + box["width"] <= 390
+    assert "Số quyết định mỗi ngày" in page.locator("main").inner_text()
+    _shot(page, "stats")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
