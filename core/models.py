@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
+
+# Vietnam keeps UTC+7 all year (no daylight saving): its dates and midnights are this far ahead.
+VN_OFFSET = timedelta(hours=7)
 
 
 def utcnow() -> datetime:

@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.extensions import db
 from core.models import (
+    VN_OFFSET,
     ApiToken,
     AuditEntry,
     Role,
@@ -195,7 +196,7 @@ def _vn_day_start(day):
     """Midnight in Vietnam (UTC+7, no daylight saving) as a UTC moment."""
     from datetime import UTC, datetime, time
 
-    return (datetime.combine(day, time.min) - timedelta(hours=7)).replace(tzinfo=UTC)
+    return (datetime.combine(day, time.min) - VN_OFFSET).replace(tzinfo=UTC)
 
 
 def audit_actions() -> list[str]:

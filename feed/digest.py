@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.i18n import date_vn
-from core.models import Unit, utcnow
+from core.models import VN_OFFSET, Unit, utcnow
 from core.scoping import subtree_ids
 from feed.feeds import tag_uri
 from feed.models import Story, StoryStatus
@@ -114,7 +114,6 @@ def text(digest: Digest) -> str:
     return "\n".join(lines)
 
 
-VN_OFFSET = timedelta(hours=7)  # Vietnam keeps UTC+7 all year
 FEED_PERIODS = 8
 
 

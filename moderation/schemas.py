@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from core.models import as_utc, utcnow
+from core.models import VN_OFFSET, as_utc, utcnow
 from core.schemas import Text, id_field, text_field
 from moderation.models import Action
 from moderation.services.queue import STATUS_FILTERS, TABS
@@ -16,7 +16,6 @@ from registry.models import Platform
 
 MAX_TEXT = 10_000
 MAX_TEXTS = 1_000
-VN = timedelta(hours=7)
 
 
 class Url(Text):
@@ -48,7 +47,7 @@ class SeenAt(fields.Field):
             moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
         except ValueError:
             raise ValidationError(_l("Not a valid date and time.")) from None
-        moment = (moment - VN).replace(tzinfo=UTC) if moment.tzinfo is None else as_utc(moment)
+        moment = (moment - VN_OFFSET).replace(tzinfo=UTC) if moment.tzinfo is None else as_utc(moment)
         if moment > utcnow() + timedelta(hours=1):
             raise ValidationError(_l("This time is in the future."))
         return moment.astimezone(UTC)

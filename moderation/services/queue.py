@@ -67,10 +67,13 @@ def _overdue(stmt, now):
     return stmt.where(Post.label.in_(DEADLINE_LABELS), late)
 
 
-def overdue_count(user: User) -> int:
-    """Open harmful or unverified items of the user's queue past their deadline."""
+def overdue_count(user: User, unit: Unit | None = None) -> int:
+    """Open harmful or unverified items of the user's queue (of `unit`'s subtree, if given)
+    past their deadline."""
     stmt = scoped(select(func.count()).select_from(Post).where(Post.priority_key.is_not(None)),
                   Post.queue_unit_id, user)
+    if unit is not None:
+        stmt = stmt.where(Post.unit_id.in_(subtree_ids(unit)))
     return db.session.scalar(_overdue(stmt, utcnow()))
 
 

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, literal, or_, select, update
 
 from core.extensions import db
-from core.models import Role, User, as_utc, utcnow
+from core.models import VN_OFFSET, Role, User, as_utc, utcnow
 from core.permissions import can_review_unit
 from core.scoping import in_scope
 from core.services import ServiceError, audit
@@ -33,7 +33,6 @@ from moderation.services import clusters
 from moderation.services.intake import effective_decision
 
 CLAIM_FOR = timedelta(minutes=15)
-VN_OFFSET = timedelta(hours=7)
 UNDO_WITHIN = timedelta(minutes=10)
 
 # Each action's reason codes (a reason is always required; escalation also needs a note).

@@ -12,12 +12,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from core.extensions import db
-from core.models import Unit, User, as_utc, utcnow
+from core.models import VN_OFFSET, Unit, User, as_utc, utcnow
 from core.scoping import scoped, subtree_ids
 from moderation.models import Action, Decision, Label, Post
 from moderation.services import learning, queue
-
-VN = timedelta(hours=7)
 
 
 def _percentile(values: list[int], share: float) -> int | None:
@@ -46,13 +44,6 @@ def _backlog(user: User, unit: Unit) -> dict:
             "by_route": dict(by_route)}
 
 
-def _overdue(user: User, unit: Unit) -> int:
-    stmt = scoped(select(func.count()).select_from(Post).where(
-        Post.priority_key.is_not(None), Post.unit_id.in_(subtree_ids(unit))),
-        Post.queue_unit_id, user)
-    return db.session.scalar(queue._overdue(stmt, utcnow()))  # noqa: SLF001 - one rule
-
-
 def stats(user: User, unit: Unit, days: int = 30) -> dict:
     """The figures of the unit's subtree over the last `days` days (decisions by day in
     Vietnam time, oldest first, days without a decision included)."""
@@ -62,8 +53,8 @@ def stats(user: User, unit: Unit, days: int = 30) -> dict:
         select(Decision.created_at, Decision.open_seconds, Decision.unit_id, Decision.reviewer_id)
         .where(Decision.unit_id.in_(subtree_ids(unit)), Decision.created_at >= since,
                Decision.action != Action.UNDO)).all()
-    per_day = Counter((as_utc(row.created_at) + VN).date() for row in rows)
-    today = (now + VN).date()
+    per_day = Counter((as_utc(row.created_at) + VN_OFFSET).date() for row in rows)
+    today = (now + VN_OFFSET).date()
     timeline = [today - timedelta(days=k) for k in range(days - 1, -1, -1)]
     waits = [row.open_seconds for row in rows if row.open_seconds is not None]
     by_unit, by_reviewer = defaultdict(list), defaultdict(list)
@@ -77,7 +68,7 @@ def stats(user: User, unit: Unit, days: int = 30) -> dict:
     estimates = learning.check_estimates(subtree_ids(unit), since)
     return {
         "unit": unit.code, "days": days, "backlog": _backlog(user, unit),
-        "overdue": _overdue(user, unit),
+        "overdue": queue.overdue_count(user, unit),
         "decisions_per_day": [{"date": day.isoformat(), "decisions": per_day.get(day, 0)}
                               for day in timeline],
         "time_to_decision": _times(waits),
