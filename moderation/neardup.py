@@ -26,10 +26,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
+
+from core.text import fold
 
 NUM_PERM = 64
 BANDS = 32
@@ -59,7 +60,6 @@ _MAX32 = np.uint64((1 << 32) - 1)
 _rng = np.random.RandomState(20261125)  # legacy generator: its stream is frozen by numpy
 _A = _rng.randint(1, (1 << 61) - 1, size=NUM_PERM, dtype=np.uint64)
 _B = _rng.randint(0, (1 << 61) - 1, size=NUM_PERM, dtype=np.uint64)
-_WORD = re.compile(r"[a-z0-9]+")
 _EMPTY = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
 
 # Forwarders' boilerplate, matched on normalised words, only at the start or the end.
@@ -74,11 +74,7 @@ _LEAD = re.compile(rf"^(?:{_PIECE} )+")
 _TAIL = re.compile(rf"(?: {_PIECE})+$")
 
 
-def normalise(text: str) -> str:
-    """Lower-case ASCII words: no diacritics (đ → d), punctuation, emoji or extra whitespace."""
-    text = unicodedata.normalize("NFD", (text or "").lower().replace("đ", "d"))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(_WORD.findall(text))
+normalise = fold  # lower-case ASCII words: no diacritics (đ → d), punctuation or emoji
 
 
 @functools.lru_cache(maxsize=16384)

@@ -7,8 +7,6 @@ wrong encoding, no recognisable header) is one clear Vietnamese sentence.
 from __future__ import annotations
 
 import io
-import re
-import unicodedata
 import zipfile
 from collections.abc import Iterator
 
@@ -16,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core import textfiles
+from core.text import fold
 
 # Canonical column → the header spellings accepted (compared without accents, case, punctuation).
 COLUMNS = {
@@ -52,9 +51,7 @@ class ImportFileError(ValueError):
 
 def plain(text) -> str:
     """'Mã đơn vị ' → 'ma don vi': headers and values compared the way people mean them."""
-    text = unicodedata.normalize("NFD", str(text or "")).replace("đ", "d").replace("Đ", "D")
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+    return fold(str(text or ""))
 
 
 HEADER_INDEX = {plain(alias): key for key, aliases in COLUMNS.items() for alias in aliases}
