@@ -132,12 +132,12 @@ def variant(base: str, rng: random.Random) -> str:
 class Loader:
     """Generates clusters of posts and streams them into PostgreSQL with COPY."""
 
-    POST_COLUMNS = ("id", "unit_id", "submitted_by_id", "channel", "reporter", "text", "url",
+    POST_COLUMNS = ("id", "unit_id", "unit_path", "submitted_by_id", "channel", "reporter", "text", "url",
                     "source_domain", "source_check", "platform", "account_id", "author",
                     "seen_at", "label", "score_harmful", "score_unverified", "score_positive",
                     "explanation", "model_version", "cluster_id", "minhash", "shingle_count",
                     "status", "route", "priority_key", "queue_unit_id", "decided_at",
-                    "created_at", "updated_at")
+                    "created_at", "updated_at", "search_text")
     CLUSTER_COLUMNS = ("id", "root_unit_id", "status", "size", "groups", "reach", "max_harmful",
                        "max_unverified", "max_positive", "queued_at", "claimed_by_id",
                        "claimed_until", "created_at", "updated_at")
@@ -145,6 +145,10 @@ class Loader:
     def __init__(self, roots: dict[int, list[int]], submitter: int, version: str, now,
                  sample_root: int):
         self.roots = roots  # commune id → its village ids
+        from core.extensions import db
+        from core.models import Unit
+
+        self.paths = dict(db.session.execute(db.select(Unit.id, Unit.path)).tuples())
         self.sample_root = sample_root
         self.submitter = submitter
         self.version = version
@@ -153,6 +157,7 @@ class Loader:
         self.samples: list[tuple[int, str]] = []  # (root id, text) of stored bases, for copies
 
     def _cluster(self, cluster_id: int, post_id: int):
+        from core.search import document
         from moderation import neardup, priority
 
         rng = self.rng
@@ -183,12 +188,12 @@ class Loader:
             unit = rng.choice(self.roots[root])
             at = created + timedelta(minutes=number * 7)
             posts.append((
-                post_id, unit, self.submitter, "api", "", body, None, None, "none",
+                post_id, unit, self.paths[unit], self.submitter, "api", "", body, None, None, "none",
                 rng.choice(PLATFORMS), None, "", at, label, score["harmful"],
                 score["unverified"], score["positive"], "[]", self.version, cluster_id,
                 fp.to_bytes(), fp.count, status, "flagged" if label != "neutral" else "clean",
                 priority.key(static, queued) if lead else None, unit if lead else None,
-                at if status in ("rejected", "approved") else None, at, at))
+                at if status in ("rejected", "approved") else None, at, at, document(body)))
             bands.extend((key, post_id) for key in dict.fromkeys(neardup.band_keys(fp, root)))
             post_id += 1
         return cluster, posts, bands, post_id

@@ -7,7 +7,7 @@ import os
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from core import cli, errors, i18n, navigation, security
+from core import cli, errors, i18n, navigation, search, security
 from core.config import DEV_SECRET, ROOT, Config
 from core.extensions import api as rest_api
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -38,7 +38,8 @@ def create_app(config: dict | type | None = None) -> Flask:
     app.url_map.converters["int"] = RecordNumber  # before any route is added
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"),
+                     include_object=search.include_object)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -123,9 +123,10 @@ def vn_name_key(full_name: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Expose the date filters and the labels of roles and unit kinds to templates."""
+    """Expose the date and number filters and the labels of roles and unit kinds to templates."""
     app.jinja_env.filters["date_vn"] = date_vn
     app.jinja_env.filters["datetime_vn"] = datetime_vn
+    app.jinja_env.filters["number"] = format_decimal  # 1.000 in Vietnamese, 1,000 in English
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
     app.jinja_env.globals["unit_kind_label"] = lambda kind: KIND_LABELS.get(kind, kind)
     app.jinja_env.globals["ancestors"] = _ancestors

@@ -20,6 +20,7 @@ NAV = [
     ("moderation.queue", _l("Review queue"), Role.REVIEWER),
     ("feed.manage", _l("Stories"), Role.REVIEWER),
     ("moderation.stats_page", _l("Statistics"), Role.REVIEWER),
+    ("moderation.search_page", _l("Search"), USER),
     ("registry.roster", _l("Roster"), Role.UNIT_ADMIN),
     ("registry.coverage", _l("Coverage"), Role.UNIT_ADMIN),
     ("zalo.oa", _l("Zalo OA"), Role.UNIT_ADMIN),

@@ -31,9 +31,11 @@ def init_app(app: Flask) -> None:
     """Settings, audit labels and the demo seeder (run after moderation's, whose posts it leaves
     alone)."""
     from core.i18n import register_audit_labels
-    from feed import demo
+    from feed import demo, services
+    from moderation.services import stats
 
     for key, value in _settings().items():
         app.config.setdefault(key, value)
     register_audit_labels(AUDIT_LABELS)
     app.extensions.setdefault("caidep.demo_seeders", []).append(demo.seed)
+    stats.collecting.connect(services.stories_per_week)

@@ -5,12 +5,14 @@ Services add and flush; views and the API commit. Every change is written to the
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, select
 
 from core.extensions import db
-from core.models import Unit, User, utcnow
+from core.models import VN_OFFSET, Unit, User, as_utc, utcnow
 from core.scoping import in_scope, scoped, subtree_ids
 from core.services import ServiceError, ancestors, audit
 from feed import text
@@ -173,3 +175,18 @@ def feed_scope_changed_at(unit: Unit | None = None):
         stmt = stmt.where(Story.unit_id.in_(subtree_ids(unit)))
     return db.session.scalar(stmt)
 
+
+
+def stories_per_week(_app, unit: Unit, now, weeks: int) -> dict:
+    """Stories of the unit's subtree published in each of the last ``weeks`` weeks (oldest
+    first; the stats page's receiver of moderation's ``collecting`` signal)."""
+    start = now - timedelta(weeks=weeks)
+    moments = db.session.scalars(select(Story.published_at).where(
+        Story.status == StoryStatus.PUBLISHED, Story.published_at > start,
+        Story.unit_id.in_(subtree_ids(unit)))).all()
+    counts = [0] * weeks
+    for moment in moments:
+        counts[min(weeks - 1, int((as_utc(moment) - start) / timedelta(weeks=1)))] += 1
+    return {"stories_per_week": [
+        {"week_end": (now - timedelta(weeks=weeks - 1 - k) + VN_OFFSET).date().isoformat(),
+         "stories": counts[k]} for k in range(weeks)]}

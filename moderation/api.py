@@ -28,11 +28,14 @@ from moderation.schemas import (
     PostOutSchema,
     QueueArgsSchema,
     QueuePageSchema,
+    SearchArgsSchema,
+    SearchPageSchema,
     StatsArgsSchema,
     StatsOutSchema,
     WebhookSchema,
 )
-from moderation.services import batch, intake, queue, review, stats, webhook
+from moderation.services import batch, intake, queue, review, search, stats, webhook
+from registry.api import account_out, official_out
 
 blp = Blueprint("moderation_api", __name__, url_prefix="/api/v1",
                 description="Moderation: classify, submit and review posts")
@@ -213,6 +216,24 @@ def get_stats(args):
     user = current_api_user()
     unit = unit_in_scope_or_404(user, args["unit"]) if args.get("unit") else user.unit
     return stats.stats(user, unit, args["days"])
+
+
+@blp.route("/search")
+@api_auth()
+@blp.arguments(SearchArgsSchema, location="query")
+@blp.response(200, SearchPageSchema)
+def search_api(args):
+    """Accent-insensitive search ("dap thuy dien" finds "đập thủy điện") over posts (text,
+    author, link), officials (name, position) or accounts (name, handle, link), in what the
+    caller may list; 20 a page, counted up to 200 (``more`` says there are more)."""
+    user = current_api_user()
+    unit = unit_in_scope_or_404(user, args["unit"]) if args.get("unit") else None
+    results = search.find(args["kind"], user, args, unit)
+    out = {"posts": PostOutSchema().dump, "officials": lambda o: official_out(o, user),
+           "accounts": lambda a: account_out(a, user)}[args["kind"]]
+    return {"kind": args["kind"], "q": args["q"], "items": [out(item) for item in results.items],
+            "page": results.page, "pages": results.pages, "per_page": results.per_page,
+            "total": results.total, "more": results.more}
 
 
 @blp.route("/queue/bulk", methods=["POST"])

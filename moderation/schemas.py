@@ -9,10 +9,21 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 
 from core.models import VN_OFFSET, as_utc, utcnow
 from core.schemas import Text, id_field, text_field
-from moderation.models import Action
+from core.search import query_words
+from moderation.models import Action, Label, PostStatus, Route
+from moderation.services import search
 from moderation.services.queue import STATUS_FILTERS, TABS
 from moderation.sources import domain_of
 from registry.models import Platform
+from registry.schemas import STATUS_LABELS as ACCOUNT_STATUS_LABELS
+
+SEARCH_KINDS = tuple(search.KINDS)
+SEARCH_STATUSES = {"posts": tuple(s.value for s in PostStatus),
+                   "accounts": tuple(ACCOUNT_STATUS_LABELS)}  # and "overdue"
+# filter: the kinds it applies to (unit and status are checked on their own)
+SEARCH_FILTER_KINDS = {"label": ("posts",), "route": ("posts",), "date_from": ("posts",),
+                       "date_to": ("posts",), "platform": ("accounts",)}
+SEARCH_MAX_PAGE = search.MAX_TOTAL // search.PER_PAGE
 
 MAX_TEXT = 10_000
 MAX_TEXTS = 1_000
@@ -149,6 +160,58 @@ class StatsArgsSchema(_BlankIsMissing):
         min=1, max=365, error=_l("Between {min} and {max} days.")))
 
 
+class SearchArgsSchema(_BlankIsMissing):
+    """`GET /api/v1/search` and the search page: the words, what to search, the filters."""
+
+    q = fields.String(required=True, validate=validate.Length(
+        max=200, error=_l("At most {max} characters.")))
+    kind = fields.String(load_default="posts", validate=validate.OneOf(
+        SEARCH_KINDS, error=_l("Must be one of: {choices}.")))
+    unit = fields.String(load_default=None)
+    label = fields.String(load_default=None, validate=validate.OneOf(
+        [label.value for label in Label], error=_l("Must be one of: {choices}.")))
+    route = fields.String(load_default=None, validate=validate.OneOf(
+        [route.value for route in Route], error=_l("Must be one of: {choices}.")))
+    status = fields.String(load_default=None)
+    platform = fields.String(load_default=None, validate=validate.OneOf(
+        [p.value for p in Platform], error=_l("Must be one of: {choices}.")))
+    date_from = fields.Date(load_default=None, format="%Y-%m-%d")
+    date_to = fields.Date(load_default=None, format="%Y-%m-%d")
+    page = fields.Integer(load_default=1, validate=validate.Range(
+        min=1, max=SEARCH_MAX_PAGE, error=_l("Between {min} and {max}.")))
+
+    @validates_schema
+    def _fits_the_kind(self, data, **kwargs):
+        if not query_words(data.get("q")):
+            raise ValidationError(str(_l("Type at least one word to search for.")), "q")
+        kind = data.get("kind", "posts")
+        statuses = SEARCH_STATUSES.get(kind, ())
+        if data.get("status") and data["status"] not in statuses:
+            message = (str(_l("Must be one of: {choices}.")).format(choices=", ".join(statuses))
+                       if statuses else str(_l("This filter does not apply to this kind of search.")))
+            raise ValidationError(message, "status")
+        for name, kinds in SEARCH_FILTER_KINDS.items():
+            if data.get(name) and kind not in kinds:
+                raise ValidationError(
+                    str(_l("This filter does not apply to this kind of search.")), name)
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            raise ValidationError(str(_l("The end date is before the start date.")), "date_to")
+
+
+class SearchPageSchema(Schema):
+    """`GET /api/v1/search`: one page of results, like the other lists."""
+
+    kind = fields.String()
+    q = fields.String()
+    items = fields.List(fields.Dict(), metadata={
+        "description": "posts as in the queue; officials and accounts as in their lists"})
+    page = fields.Integer()
+    pages = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer(metadata={"description": f"matches, counted up to {search.MAX_TOTAL}"})
+    more = fields.Boolean(metadata={"description": "true when there are more matches than total"})
+
+
 class StatsOutSchema(Schema):
     """How the review team of a subtree is doing (moderation.services.stats)."""
 
@@ -166,6 +229,11 @@ class StatsOutSchema(Schema):
         "description": "share of decided flagged posts confirmed, with its 95 % interval"})
     miss_rate = fields.Dict(metadata={
         "description": "share of the uniform sample found harmful or false, with its interval"})
+    stories_per_week = fields.List(fields.Dict(), metadata={
+        "description": "[{week_end, stories}]: stories published, oldest week first"})
+    coverage_per_week = fields.List(fields.Dict(), metadata={
+        "description": "[{week_end, roster, declared, coverage}]: registry coverage at the end "
+                       "of each week, oldest first"})
 
 
 class BulkSchema(DecisionSchema):

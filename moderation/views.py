@@ -36,10 +36,12 @@ from moderation.schemas import (
     DecisionSchema,
     PostCreateSchema,
     QueueArgsSchema,
+    SearchArgsSchema,
     StatsArgsSchema,
 )
-from moderation.services import batch, importing, intake, learning, review, stats
+from moderation.services import batch, importing, intake, learning, review, search, stats
 from moderation.services import queue as queues
+from registry.schemas import STATUS_LABELS as ACCOUNT_STATUS_LABELS
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 PAGE_STATUS = {"conflict": 409, "forbidden": 403, "not_found": 404}
@@ -217,14 +219,44 @@ def _stats_unit():
     return (unit_in_scope_or_404(current_user, code) if code else current_user.unit), args["days"]
 
 
+@bp.route("/search")
+@login_required
+def search_page():
+    """Search posts, officials or accounts by their words, accents or not."""
+    kinds = _search_kinds()
+    kind = request.args.get("kind") if request.args.get("kind") in dict(kinds) else "posts"
+    form = load_form(SearchArgsSchema(), {**request.args.to_dict(), "kind": kind})
+    results = None
+    if "q" in request.args and form.ok:
+        unit = unit_in_scope_or_404(current_user, form.data["unit"]) if form.data.get("unit") else None
+        results = search.find(kind, current_user, form.data, unit)
+    errors = form.errors if "q" in request.args else {}
+    statuses = (presenters.STATUSES if kind == "posts" else ACCOUNT_STATUS_LABELS)
+    query = {k: v for k, v in form.values.items() if v and k != "page"}
+    return render_template(
+        "moderation/search.html", kind=kind, kinds=kinds, form=form.values, errors=errors,
+        results=results, query=query, units=_units_for_form(),
+        filters=[k for k in query if k not in ("q", "kind")],
+        labels=list(presenters.LABELS.items()), routes=list(presenters.ROUTES.items()),
+        statuses=list(statuses.items()))
+
+
+def _search_kinds() -> list[tuple[str, str]]:
+    """Posts for everyone (members find their own); the registry for its staff."""
+    staff = current_user.has_role(Role.UNIT_ADMIN) or current_user.has_role(Role.REVIEWER)
+    return [(code, label) for code, label in search.KINDS.items()
+            if code == "posts" or (staff and (code == "accounts"
+                                              or current_user.has_role(Role.UNIT_ADMIN)))]
+
+
 @bp.route("/stats")
 @login_required
 def stats_page():
-    """How the team is doing: backlog, overdue, decisions per day, time to decision."""
+    """How the team is doing: backlog, overdue, decisions per day, time to decision, stories
+    and registry coverage per week."""
     unit, days = _stats_unit()
     figures = stats.stats(current_user, unit, days)
-    return render_template("moderation/stats.html", unit=unit, days=days, figures=figures,
-                           peak=max([d["decisions"] for d in figures["decisions_per_day"]] + [1]))
+    return render_template("moderation/stats.html", unit=unit, days=days, figures=figures)
 
 
 @bp.route("/stats.csv")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -18,8 +18,15 @@ from sqlalchemy import func, select, true
 
 from core.extensions import db
 from core.i18n import vn_sort_key
-from core.models import Unit, utcnow
-from registry.models import RECONFIRM_AFTER, Official
+from core.models import VN_OFFSET, Unit, utcnow
+from core.scoping import most_of_the_tree
+from registry.models import (
+    RECONFIRM_AFTER,
+    Account,
+    AccountDeclarant,
+    AccountStatus,
+    Official,
+)
 
 
 @dataclass
@@ -56,15 +63,6 @@ def _child_key(path_column, prefix_length: int):
     return func.substr(rest, 1, func.instr(rest, "/") - 1)
 
 
-def _most_of_the_tree(root: Unit) -> bool:
-    """True when the subtree holds most units (a province): then summing every official per unit
-    and keeping the subtree's units beats probing a million officials against the subtree."""
-    if root.parent_id is not None and root.depth > 1:
-        return False
-    inside = db.session.scalar(select(func.count()).where(Unit.path.like(f"{root.path}%")))
-    return 2 * inside > db.session.scalar(select(func.count()).select_from(Unit))
-
-
 def _per_unit(root: Unit, cutoff: datetime):
     """Active officials summed per unit (only the subtree's, unless it is most of the tree)."""
     def count_if(condition):
@@ -77,7 +75,9 @@ def _per_unit(root: Unit, cutoff: datetime):
                    count_if(Official.verified_oldest_at < cutoff).label("overdue"))
             .where(Official.active == true())
             .group_by(Official.unit_id))
-    if not _most_of_the_tree(root):
+    # most of the tree (a province): summing every official per unit and keeping the
+    # subtree's units beats probing a million officials against the subtree
+    if not most_of_the_tree(root):
         stmt = stmt.where(Official.unit_id.in_(
             select(Unit.id).where(Unit.path.like(f"{root.path}%"))))
     return stmt.subquery("per_unit")
@@ -162,3 +162,40 @@ def to_xlsx(rows, own, root) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def history(root: Unit, weeks: int, now: datetime | None = None) -> list[dict]:
+    """Coverage of the subtree at the end of each of the last ``weeks`` weeks, oldest first:
+    ``{"week_end", "roster", "declared", "coverage"}``.
+
+    The roster then: today's active officials already added by then. Declared then: those
+    with a declaration made by then whose accounts were not all retired by then (an account
+    rejected since counts as never declared). One pass over the subtree's officials, whatever
+    the number of weeks.
+    """
+    now = now or utcnow()
+    ends = [now - timedelta(weeks=k) for k in range(weeks - 1, -1, -1)]
+    declared = (select(AccountDeclarant.official_id,
+                       func.min(AccountDeclarant.created_at).label("first"),
+                       func.max(Account.retired_at).label("last_retired"),
+                       func.count().filter(Account.retired_at.is_(None)).label("open"))
+                .join(Account, Account.id == AccountDeclarant.account_id)
+                .where(Account.status != AccountStatus.REJECTED)
+                .group_by(AccountDeclarant.official_id).subquery("declared"))
+    columns = []
+    for end in ends:
+        columns.append(func.count().filter(Official.created_at <= end))
+        columns.append(func.count().filter(
+            declared.c.first <= end, (declared.c.open > 0) | (declared.c.last_retired > end)))
+    stmt = (select(*columns).select_from(Official)
+            .outerjoin(declared, declared.c.official_id == Official.id)
+            .join(Unit, Unit.id == Official.unit_id)
+            .where(Official.active == true(), Unit.path.like(f"{root.path}%")))
+    counts = db.session.execute(stmt).one()
+    result = []
+    for number, end in enumerate(ends):
+        roster, covered = counts[2 * number], counts[2 * number + 1]
+        result.append({"week_end": (end + VN_OFFSET).date().isoformat(), "roster": roster,
+                       "declared": covered,
+                       "coverage": round(100 * covered / roster, 1) if roster else 0.0})
+    return result

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.extensions import db
 from core.i18n import NAME_KEY_LENGTH, vn_name_key
 from core.models import AppendOnlyError, Unit, User, as_utc, utcnow
+from core.search import Searchable, searchable
 
 RECONFIRM_AFTER = timedelta(days=180)
 
@@ -57,10 +58,12 @@ class AccountStatus(enum.StrEnum):
 ACTIVE_STATUSES = {AccountStatus.DECLARED, AccountStatus.VERIFIED}
 
 
-class Official(db.Model):
+@searchable
+class Official(Searchable, db.Model):
     """A person on a unit's roster; may or may not have a login."""
 
     __tablename__ = "officials"
+    __search_fields__ = ("full_name", "position")
     # Coverage reads only this index (an index-only scan on PostgreSQL), never the accounts.
     __table_args__ = (
         Index("ix_officials_coverage", "unit_id", "active", "accounts_active",
@@ -100,10 +103,12 @@ def _keep_sort_name(target: Official, value: str, _old, _initiator) -> None:
     target.sort_name = vn_name_key(value)
 
 
-class Account(db.Model):
+@searchable
+class Account(Searchable, db.Model):
     """One social account or group, identified by (platform, canonical_id)."""
 
     __tablename__ = "accounts"
+    __search_fields__ = ("display_name", "canonical_id", "identifier", "url", "platform")
     __table_args__ = (
         UniqueConstraint("platform", "canonical_id"),
         Index("ix_accounts_unit_id_status", "unit_id", "status"),

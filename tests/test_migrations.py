@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from core import create_app
 from core.extensions import db
+from core.search import include_object
 from tests.conftest import make_config
 
 
@@ -50,7 +51,8 @@ def test_upgrade_matches_models_and_downgrade_empties(scratch_url, tmp_path):
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            context = MigrationContext.configure(conn, opts={"include_object": include_object})
+            diff = compare_metadata(context, db.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
         downgrade(revision="base")
         leftover = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
@@ -72,14 +74,18 @@ def test_queue_indexes_hold_queued_posts_only(scratch_url, tmp_path):
         db.engine.dispose()
 
 
+def _insert_commune(conn) -> None:
+    conn.execute(text("INSERT INTO units (id, code, name, kind, path, depth, created_at) "
+                      "VALUES (1, 'xa', 'Xã', 'commune', '/1/', 0, CURRENT_TIMESTAMP)"))
+
+
 def test_existing_officials_get_their_vietnamese_sort_key(scratch_url, tmp_path):
     """0005 backfills sort_name for rosters written before it."""
     app = create_app(make_config(tmp_path, scratch_url))
     with app.app_context():
         upgrade(revision="0004_feed")
         with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO units (id, code, name, kind, path, depth, created_at) "
-                              "VALUES (1, 'xa', 'Xã', 'commune', '/1/', 0, CURRENT_TIMESTAMP)"))
+            _insert_commune(conn)
             for number, name in enumerate(["Vừ A Dính", "Lò Văn Ánh", "Quàng Thị An"], 1):
                 conn.execute(text(
                     "INSERT INTO officials (id, unit_id, full_name, position, party_member, "
@@ -93,10 +99,25 @@ def test_existing_officials_get_their_vietnamese_sort_key(scratch_url, tmp_path)
         db.engine.dispose()
 
 
+def _insert_post_0006(conn, number: int, body: str) -> None:
+    """A cluster and its post as revision 0006 stored them."""
+    conn.execute(text(
+        "INSERT INTO clusters (id, root_unit_id, status, size, groups, reach, max_harmful, "
+        "max_unverified, max_positive, created_at, updated_at) VALUES (:id, 1, 'cleared', 1, 0, "
+        "0, 0, 0, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"id": number})
+    conn.execute(text(
+        "INSERT INTO posts (id, unit_id, channel, reporter, text, source_check, author, label, "
+        "score_harmful, score_unverified, score_positive, explanation, cluster_id, minhash, "
+        "shingle_count, status, route, created_at, updated_at) VALUES (:id, 1, 'form', '', "
+        ":text, 'none', 'Lò Văn Pọm', 'neutral', 0, 0, 0, '[]', :id, :minhash, 99, 'cleared', "
+        "'clean', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
+        {"id": number, "text": body, "minhash": b"\0" * 256})
+
+
 def test_posts_written_before_0007_get_the_keys_intake_now_computes(scratch_url, tmp_path):
     """0007 recomputes signatures and index keys from the texts (rule of moderation.neardup)."""
     from moderation import neardup
-    from moderation.models import Cluster, Post, PostBand
+    from moderation.models import Post, PostBand
 
     app = create_app(make_config(tmp_path, scratch_url))
     texts = ["Cực kì thuyết phục! 😀",
@@ -104,16 +125,11 @@ def test_posts_written_before_0007_get_the_keys_intake_now_computes(scratch_url,
     with app.app_context():
         upgrade(revision="0006_partial_queue_indexes")
         with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO units (id, code, name, kind, path, depth, created_at) "
-                              "VALUES (1, 'xa', 'Xã', 'commune', '/1/', 0, CURRENT_TIMESTAMP)"))
-        for number, body in enumerate(texts, 1):
-            db.session.add(Cluster(id=number, root_unit_id=1, status="cleared", size=1, groups=0,
-                                   reach=0, max_harmful=0, max_unverified=0, max_positive=0))
-            db.session.flush()
-            db.session.add(Post(id=number, unit_id=1, text=body, cluster_id=number,
-                                minhash=b"\0" * 256, shingle_count=99))
-            db.session.flush()
-            db.session.add(PostBand(band_key=1000 + number, post_id=number))
+            _insert_commune(conn)
+            for number, body in enumerate(texts, 1):  # SQL: the models are newer than 0006
+                _insert_post_0006(conn, number, body)
+                conn.execute(text("INSERT INTO post_bands (band_key, post_id) VALUES (:k, :p)"),
+                             {"k": 1000 + number, "p": number})
         db.session.commit()
         upgrade()
         db.session.expire_all()
@@ -124,5 +140,35 @@ def test_posts_written_before_0007_get_the_keys_intake_now_computes(scratch_url,
             keys = db.session.scalars(db.select(PostBand.band_key)
                                       .where(PostBand.post_id == number)).all()
             assert sorted(keys) == sorted(set(neardup.band_keys(fp, 1)))
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_rows_written_before_0012_are_found_by_search(scratch_url, tmp_path):
+    """0012 folds the posts, officials and accounts already stored and indexes them."""
+    from core.search import matching
+    from moderation.models import Post
+    from registry.models import Official
+
+    app = create_app(make_config(tmp_path, scratch_url))
+    with app.app_context():
+        upgrade(revision="0011_decision_open_seconds")
+        with db.engine.begin() as conn:
+            _insert_commune(conn)
+            _insert_post_0006(conn, 1, "Đập thủy điện Nậm Pồn sắp vỡ, bà con sơ tán ngay!")
+            _insert_post_0006(conn, 2, "Chi đoàn sửa xong con đường lên nương.")
+            conn.execute(text(
+                "INSERT INTO officials (id, unit_id, full_name, position, party_member, active, "
+                "created_at, updated_at) VALUES (1, 1, 'Hà Thị Nhung', 'Chủ tịch Hội Phụ nữ', "
+                "false, true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        upgrade()
+
+        def found(model, query):
+            return db.session.scalars(matching(db.select(model.id), model, query)).all()
+
+        assert found(Post, "dap thuy dien") == [1]
+        assert sorted(found(Post, "lo van pom")) == [1, 2]  # the author
+        assert found(Official, "hoi phu nu") == [1]
+        assert db.session.scalar(db.select(Post.unit_path).where(Post.id == 1)) == "/1/"
         db.session.remove()
         db.engine.dispose()

@@ -25,6 +25,7 @@ from sqlalchemy import inspect as sa_inspect
 
 from core.extensions import db
 from core.models import Unit, User, utcnow
+from core.search import search_text_of
 from core.services import ServiceError
 from moderation import neardup, priority, scoring
 from moderation.models import (
@@ -388,8 +389,9 @@ def _post_values(row: _Row, submitter: User, channel: str, route: str, status: s
     harmful, unverified, positive = _scores(prediction)
     domain, verdict = check_source(data.get("url"), config["OFFICIAL_SOURCES"],
                                    config["UNRELIABLE_SOURCES"])
-    return {
-        "unit_id": row.unit.id, "submitted_by_id": submitter.id, "channel": channel,
+    values = {
+        "unit_id": row.unit.id, "unit_path": row.unit.path, "submitted_by_id": submitter.id,
+        "channel": channel,
         "reporter": data.get("reporter") or "", "text": data["text"], "url": data.get("url"),
         "source_domain": domain, "source_check": verdict,
         "platform": data.get("platform") or (account.platform if account else None),
@@ -402,6 +404,8 @@ def _post_values(row: _Row, submitter: User, channel: str, route: str, status: s
         "minhash": row.fp.to_bytes(), "shingle_count": row.fp.count, "status": status,
         "route": route, "priority_key": key, "queue_unit_id": queue_unit_id,
         "decided_at": decided_at, "created_at": now, "updated_at": now}
+    values["search_text"] = search_text_of(Post, values)
+    return values
 
 
 def _insert_posts(connection, batch: list[_Row], post_rows: list[dict]) -> list[int]:

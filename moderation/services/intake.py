@@ -122,8 +122,8 @@ def submit(data: dict, submitter: User, channel: str, images=(), prediction: dic
     fp = neardup.fingerprint(data["text"])
     keys = neardup.band_keys(fp, root_id)
     # Ids as well as relationships: join() reads them before the rows are written.
-    post = Post(unit=unit, unit_id=unit.id, submitted_by=submitter, channel=channel,
-                account_id=account.id if account else None, text=data["text"],
+    post = Post(unit=unit, unit_id=unit.id, unit_path=unit.path, submitted_by=submitter,
+                channel=channel, account_id=account.id if account else None, text=data["text"],
                 url=data.get("url"), source_domain=domain, source_check=verdict,
                 platform=data.get("platform") or (account.platform if account else None),
                 account=account, author=data.get("author") or "", seen_at=data.get("seen_at"),

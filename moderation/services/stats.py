@@ -9,6 +9,8 @@ import math
 from collections import Counter, defaultdict
 from datetime import timedelta
 
+from blinker import Namespace
+from flask import current_app
 from sqlalchemy import func, select
 
 from core.extensions import db
@@ -16,6 +18,12 @@ from core.models import VN_OFFSET, Unit, User, as_utc, utcnow
 from core.scoping import scoped, subtree_ids
 from moderation.models import Action, Decision, Label, Post
 from moderation.services import learning, queue
+from registry import coverage
+
+# Sent while the figures are gathered (unit, now, weeks); a receiver returns a dict of more
+# figures of its own: the feed adds the stories published per week. Moderation does not know
+# the feed: the feed listens (blinker, as flask.signals).
+collecting = Namespace().signal("stats-collecting")
 
 
 def _percentile(values: list[int], share: float) -> int | None:
@@ -66,7 +74,8 @@ def stats(user: User, unit: Unit, days: int = 30) -> dict:
     people = {u.id: u.username for u in db.session.scalars(
         select(User).where(User.id.in_(by_reviewer)))}
     estimates = learning.check_estimates(subtree_ids(unit), since)
-    return {
+    weeks = max(1, math.ceil(days / 7))
+    figures = {
         "unit": unit.code, "days": days, "backlog": _backlog(user, unit),
         "overdue": queue.overdue_count(user, unit),
         "decisions_per_day": [{"date": day.isoformat(), "decisions": per_day.get(day, 0)}
@@ -76,11 +85,17 @@ def stats(user: User, unit: Unit, days: int = 30) -> dict:
         "time_to_decision_by_reviewer": {people[k]: _times(v)
                                          for k, v in sorted(by_reviewer.items())},
         "flag_precision": estimates["flag_precision"], "miss_rate": estimates["miss_rate"],
+        "coverage_per_week": coverage.history(unit, weeks, now),
     }
+    for _receiver, more in collecting.send(current_app._get_current_object(), unit=unit,
+                                           now=now, weeks=weeks):
+        figures.update(more or {})
+    return figures
 
 
 def to_csv(figures: dict) -> bytes:
-    """Decisions per day and time to decision by reviewer, as the stats page's tables (UTF-8
+    """Decisions per day, time to decision by reviewer, and stories and coverage per week, as
+    the stats page's tables (UTF-8
     with a BOM, so a spreadsheet opens the Vietnamese right)."""
     out = io.StringIO()
     writer = csv.writer(out)
@@ -91,4 +106,10 @@ def to_csv(figures: dict) -> bytes:
     writer.writerow(["can_bo", "so_quyet_dinh", "trung_vi_giay", "p90_giay"])
     for name, times in figures["time_to_decision_by_reviewer"].items():
         writer.writerow([name, times["decisions"], times["p50_s"], times["p90_s"]])
+    writer.writerow([])
+    writer.writerow(["tuan_ket_thuc", "so_cau_chuyen", "da_ke_khai", "danh_sach", "ty_le_phan_tram"])
+    stories = {row["week_end"]: row["stories"] for row in figures.get("stories_per_week", [])}
+    for row in figures["coverage_per_week"]:
+        writer.writerow([row["week_end"], stories.get(row["week_end"], ""), row["declared"],
+                         row["roster"], row["coverage"]])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

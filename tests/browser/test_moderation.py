@@ -131,10 +131,29 @@ def test_reviewer_reads_the_stats_charts_on_a_phone(page, login):
     login("kiemduyet.xa")
     page.goto("/moderation/stats?days=30")
     charts = page.locator("figure.chart svg")
-    assert charts.count() == 2
-    for index in range(2):
+    assert charts.count() == 4  # decisions, backlog, stories, coverage
+    for index in range(4):
         box = charts.nth(index).bounding_box()
         assert box["height"] > 40 and box["x"] + box["width"] <= 390
     assert "Số quyết định mỗi ngày" in page.locator("main").inner_text()
     _shot(page, "stats")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_reviewer_finds_a_post_typed_without_accents_on_a_phone(page, login, live_app):
+    text = "Đập thủy điện Nậm Pồn sắp vỡ, bà con ven suối Huổi Khằm sơ tán ngay trong đêm!"
+    with live_app.app_context():
+        post_id = intake.submit({"text": text}, get_user("dangvien.banmat"), Channel.FORM).id
+        db.session.commit()
+    login("kiemduyet.xa")
+    page.goto("/")
+    page.click("nav >> text=Tìm kiếm")
+    page.fill("#f-q", "dap thuy dien nam pon")
+    page.click("form.search button")
+    page.wait_for_load_state()
+    main = page.locator("main")
+    assert "1 kết quả" in main.inner_text()
+    _shot(page, "search")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.click(f"a[href='/moderation/posts/{post_id}']")
+    assert "Huổi Khằm" in page.locator("main").inner_text()

@@ -61,10 +61,57 @@ def test_the_stats_page_draws_its_charts_over_tables(client, login_as, token_for
     login_as("kiemduyet.xa")
     page = client.get("/moderation/stats?days=7").get_data(as_text=True)
     assert "Thống kê kiểm duyệt · Xã Mường Lèo" in page
-    assert page.count("<svg") == 2 and 'role="img"' in page and "<script" not in page
+    assert page.count("<svg") == 4 and 'role="img"' in page and "<script" not in page
     assert "Số quyết định mỗi ngày, 7 ngày qua" in page
     assert '">kiemduyet.xa</td>' in page
     answer = client.get("/moderation/stats.csv?days=7")
     lines = answer.get_data(as_text=True).lstrip("\ufeff").splitlines()
     assert answer.mimetype == "text/csv" and lines[0] == "ngay,so_quyet_dinh" and len(lines) > 8
     assert any(line.startswith("kiemduyet.xa,") for line in lines)
+
+
+def test_stories_and_registry_coverage_per_week(client, token_for, api_post, demo):
+    from feed.models import Story, StoryStatus
+    from registry.models import Account, AccountDeclarant, Official
+
+    headers = token_for("quantri.xa")
+    before = _stats(client, headers, unit="muong-leo", days=28)
+    assert len(before["stories_per_week"]) == len(before["coverage_per_week"]) == 4
+    now = utcnow()
+    post = api_post("dangvien.banmat", "Bà con bản Pá Phày làm xong cầu treo qua suối.").get_json()
+    db.session.add(Story(post_id=post["id"], unit_id=demo["units"]["ban-mat"].id, title="Cầu treo",
+                         body="Bà con làm xong cầu treo.", status=StoryStatus.PUBLISHED,
+                         published_at=now - timedelta(days=10)))
+    official = Official(unit=demo["units"]["ban-sam-quang"], full_name="Hà Thị Nhung",
+                        created_at=now - timedelta(days=20))
+    db.session.add(official)
+    db.session.flush()
+    account = Account(platform="zalo", kind="group", canonical_id="g-pa-phay", identifier="g-pa-phay",
+                      official=official, unit=official.unit, created_at=now - timedelta(days=3))
+    db.session.add(account)
+    db.session.flush()
+    db.session.add(AccountDeclarant(account_id=account.id, official_id=official.id,
+                                    created_at=now - timedelta(days=3)))
+    db.session.commit()
+    after = _stats(client, headers, unit="muong-leo", days=28)
+
+    def change(key, field):
+        return [a[field] - b[field] for a, b in zip(after[key], before[key], strict=True)]
+
+    assert change("stories_per_week", "stories") == [0, 0, 1, 0]  # published 10 days ago
+    assert change("coverage_per_week", "roster") == [0, 1, 1, 1]  # on the roster 20 days ago
+    assert change("coverage_per_week", "declared") == [0, 0, 0, 1]  # declared 3 days ago
+    last = after["coverage_per_week"][-1]
+    assert last["coverage"] == round(100 * last["declared"] / last["roster"], 1)
+    elsewhere = _stats(client, token_for("kiemduyet.namlanh"), days=28)
+    assert elsewhere["stories_per_week"] == [
+        {**row, "stories": 0} for row in elsewhere["stories_per_week"]]
+
+
+def test_the_stats_page_and_csv_show_stories_and_coverage(client, login_as):
+    login_as("quantri.xa")
+    page = client.get("/moderation/stats?days=28").get_data(as_text=True)
+    assert "Câu chuyện đã đăng mỗi tuần" in page and "Tỷ lệ khai báo tài khoản theo tuần" in page
+    assert page.count("<svg") == 4
+    csv_text = client.get("/moderation/stats.csv?days=28").get_data().decode("utf-8-sig")
+    assert "tuan_ket_thuc,so_cau_chuyen,da_ke_khai,danh_sach,ty_le_phan_tram" in csv_text
