@@ -132,6 +132,7 @@ class Cluster(db.Model):
     queued_at: Mapped[datetime | None]  # when it (last) entered the queue
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     claimed_until: Mapped[datetime | None]
+    first_claimed_at: Mapped[datetime | None]  # when a reviewer first took it up (stats)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -271,6 +272,8 @@ class Decision(db.Model):
     link: Mapped[str | None] = mapped_column(String(2000))  # correction (mark_false) or source
     # how long the item waited: from its cluster's first copy to this decision (the deadline)
     open_seconds: Mapped[int | None]
+    # how long it waited for a reviewer: from the first copy to the cluster's first claim
+    claim_seconds: Mapped[int | None]
     # What the reviewer saw: the scores, top label and model version of the decided post.
     scores: Mapped[dict] = mapped_column(JSON, default=dict)
     label_seen: Mapped[str] = mapped_column(String(12), default=Label.NEUTRAL)

@@ -224,7 +224,12 @@ class StatsOutSchema(Schema):
     time_to_decision = fields.Dict(metadata={
         "description": "{decisions, p50_s, p90_s}: from the first copy to the decision"})
     time_to_decision_by_unit = fields.Dict()
-    time_to_decision_by_reviewer = fields.Dict()
+    time_to_decision_by_reviewer = fields.Dict(metadata={"description": "by who decided"})
+    time_to_first_claim = fields.Dict(metadata={
+        "description": "{decisions, p50_s, p90_s}: from the first copy to the first claim, "
+                       "over the decisions of the period"})
+    time_to_first_claim_by_unit = fields.Dict()
+    time_to_first_claim_by_reviewer = fields.Dict(metadata={"description": "by who decided"})
     flag_precision = fields.Dict(metadata={
         "description": "share of decided flagged posts confirmed, with its 95 % interval"})
     miss_rate = fields.Dict(metadata={
@@ -289,6 +294,8 @@ class DecisionOutSchema(Schema):
     reverses_id = fields.Integer(allow_none=True)
     open_seconds = fields.Integer(allow_none=True, metadata={
         "description": "seconds from the cluster's first copy to this decision"})
+    claim_seconds = fields.Integer(allow_none=True, metadata={
+        "description": "seconds from the cluster's first copy to its first claim"})
     posts = fields.Function(lambda d: len(d.applied))
 
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, literal, or_, select, update
+from sqlalchemy import func, insert, literal, or_, select, update
 
 from core.extensions import db
 from core.models import VN_OFFSET, Role, User, as_utc, utcnow
@@ -84,9 +84,14 @@ def _take_claim(cluster_id: int, user: User, now) -> bool:
         .where(Cluster.id == cluster_id, Cluster.status.in_(OPEN_STATUSES),
                or_(Cluster.claimed_by_id.is_(None), Cluster.claimed_until < now,
                    Cluster.claimed_by_id == user.id))
-        .values(claimed_by_id=user.id, claimed_until=now + CLAIM_FOR)
+        .values(claimed_by_id=user.id, claimed_until=now + CLAIM_FOR,
+                first_claimed_at=func.coalesce(Cluster.first_claimed_at, now))
         .execution_options(synchronize_session=False))
     return result.rowcount == 1
+
+
+def _seconds(start, end) -> int | None:
+    return None if end is None else int((as_utc(end) - as_utc(start)).total_seconds())
 
 
 def _conflict(cluster: Cluster) -> ServiceError:
@@ -135,7 +140,8 @@ def decide(post: Post, user: User, action: str, reason: str, note: str = "",
                         note=note or "", link=link or None, scores=post.scores,
                         label_seen=post.label, model_version=post.model_version,
                         previous_status=cluster.status, created_at=now,
-                        open_seconds=int((now - as_utc(cluster.created_at)).total_seconds()))
+                        open_seconds=_seconds(cluster.created_at, now),
+                        claim_seconds=_seconds(cluster.created_at, cluster.first_claimed_at))
     db.session.add(decision)
     db.session.flush()
     _record_applied(decision, cluster.id)

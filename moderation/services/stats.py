@@ -1,5 +1,5 @@
 """How the review team of a unit's subtree is doing: the backlog, decisions per day, how long
-items wait for a decision, how often a flag was right, what is overdue (GET /api/v1/stats)."""
+items wait for a reviewer and for a decision, how often a flag was right, what is overdue (GET /api/v1/stats)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,21 @@ def _times(values: list[int]) -> dict:
             "p90_s": _percentile(values, 0.9)}
 
 
+def _waits(rows, column: str, name: str, units: dict, people: dict) -> dict:
+    """`name`, `name_by_unit` and `name_by_reviewer` (the one who decided): the percentiles of
+    the decisions' `column` (those without one, decided before it was recorded, left out)."""
+    every, by_unit, by_reviewer = [], defaultdict(list), defaultdict(list)
+    for row in rows:
+        seconds = getattr(row, column)
+        if seconds is not None:
+            every.append(seconds)
+            by_unit[units[row.unit_id]].append(seconds)
+            by_reviewer[people[row.reviewer_id]].append(seconds)
+    return {name: _times(every),
+            f"{name}_by_unit": {k: _times(v) for k, v in sorted(by_unit.items())},
+            f"{name}_by_reviewer": {k: _times(v) for k, v in sorted(by_reviewer.items())}}
+
+
 def _backlog(user: User, unit: Unit) -> dict:
     stmt = scoped(select(Post.route, Post.label, func.count()).where(
         Post.priority_key.is_not(None), Post.unit_id.in_(subtree_ids(unit))),
@@ -58,21 +73,17 @@ def stats(user: User, unit: Unit, days: int = 30) -> dict:
     now = utcnow()
     since = now - timedelta(days=days)
     rows = db.session.execute(
-        select(Decision.created_at, Decision.open_seconds, Decision.unit_id, Decision.reviewer_id)
+        select(Decision.created_at, Decision.open_seconds, Decision.claim_seconds,
+               Decision.unit_id, Decision.reviewer_id)
         .where(Decision.unit_id.in_(subtree_ids(unit)), Decision.created_at >= since,
                Decision.action != Action.UNDO)).all()
     per_day = Counter((as_utc(row.created_at) + VN_OFFSET).date() for row in rows)
     today = (now + VN_OFFSET).date()
     timeline = [today - timedelta(days=k) for k in range(days - 1, -1, -1)]
-    waits = [row.open_seconds for row in rows if row.open_seconds is not None]
-    by_unit, by_reviewer = defaultdict(list), defaultdict(list)
-    for row in rows:
-        if row.open_seconds is not None:
-            by_unit[row.unit_id].append(row.open_seconds)
-            by_reviewer[row.reviewer_id].append(row.open_seconds)
-    units = {u.id: u.code for u in db.session.scalars(select(Unit).where(Unit.id.in_(by_unit)))}
+    units = {u.id: u.code for u in db.session.scalars(
+        select(Unit).where(Unit.id.in_({row.unit_id for row in rows})))}
     people = {u.id: u.username for u in db.session.scalars(
-        select(User).where(User.id.in_(by_reviewer)))}
+        select(User).where(User.id.in_({row.reviewer_id for row in rows})))}
     estimates = learning.check_estimates(subtree_ids(unit), since)
     weeks = max(1, math.ceil(days / 7))
     figures = {
@@ -80,10 +91,8 @@ def stats(user: User, unit: Unit, days: int = 30) -> dict:
         "overdue": queue.overdue_count(user, unit),
         "decisions_per_day": [{"date": day.isoformat(), "decisions": per_day.get(day, 0)}
                               for day in timeline],
-        "time_to_decision": _times(waits),
-        "time_to_decision_by_unit": {units[k]: _times(v) for k, v in sorted(by_unit.items())},
-        "time_to_decision_by_reviewer": {people[k]: _times(v)
-                                         for k, v in sorted(by_reviewer.items())},
+        **_waits(rows, "open_seconds", "time_to_decision", units, people),
+        **_waits(rows, "claim_seconds", "time_to_first_claim", units, people),
         "flag_precision": estimates["flag_precision"], "miss_rate": estimates["miss_rate"],
         "coverage_per_week": coverage.history(unit, weeks, now),
     }
@@ -94,19 +103,24 @@ def stats(user: User, unit: Unit, days: int = 30) -> dict:
 
 
 def to_csv(figures: dict) -> bytes:
-    """Decisions per day, time to decision by reviewer, and stories and coverage per week, as
-    the stats page's tables (UTF-8
-    with a BOM, so a spreadsheet opens the Vietnamese right)."""
+    """The stats page's tables: decisions per day, time to first claim and to decision by
+    reviewer and by unit, stories and coverage per week (UTF-8 with a BOM, so a spreadsheet
+    opens the Vietnamese right)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["ngay", "so_quyet_dinh"])
     for row in figures["decisions_per_day"]:
         writer.writerow([row["date"], row["decisions"]])
     writer.writerow([])
-    writer.writerow(["can_bo", "so_quyet_dinh", "trung_vi_giay", "p90_giay"])
-    for name, times in figures["time_to_decision_by_reviewer"].items():
-        writer.writerow([name, times["decisions"], times["p50_s"], times["p90_s"]])
-    writer.writerow([])
+    for who, key in (("can_bo", "by_reviewer"), ("don_vi", "by_unit")):
+        writer.writerow([who, "so_quyet_dinh", "trung_vi_giay", "p90_giay",
+                         "nhan_xu_ly_trung_vi_giay", "nhan_xu_ly_p90_giay"])
+        claims = figures[f"time_to_first_claim_{key}"]
+        for name, times in figures[f"time_to_decision_{key}"].items():
+            claim = claims.get(name, {})
+            writer.writerow([name, times["decisions"], times["p50_s"], times["p90_s"],
+                             claim.get("p50_s"), claim.get("p90_s")])
+        writer.writerow([])
     writer.writerow(["tuan_ket_thuc", "so_cau_chuyen", "da_ke_khai", "danh_sach", "ty_le_phan_tram"])
     stories = {row["week_end"]: row["stories"] for row in figures.get("stories_per_week", [])}
     for row in figures["coverage_per_week"]:

@@ -115,3 +115,53 @@ def test_the_stats_page_and_csv_show_stories_and_coverage(client, login_as):
     assert page.count("<svg") == 4
     csv_text = client.get("/moderation/stats.csv?days=28").get_data().decode("utf-8-sig")
     assert "tuan_ket_thuc,so_cau_chuyen,da_ke_khai,danh_sach,ty_le_phan_tram" in csv_text
+
+
+def test_time_to_first_claim_counts_from_the_first_copy_to_the_first_claim(
+        client, token_for, api_post, login_as, demo):
+    from core.models import User
+    from tests.factories import make_user
+
+    headers = token_for("kiemduyet.xa")
+    other = make_user("kiemduyet2", demo["units"]["muong-leo"], ("reviewer",))
+    db.session.commit()
+    post = api_post("dangvien.banmat", TEXTS[0]).get_json()
+    cluster = db.session.get(Cluster, post["cluster_id"])
+    cluster.created_at = utcnow() - timedelta(hours=2)
+    db.session.commit()
+    assert client.post(f"/api/v1/posts/{post['id']}/claim", headers=headers).status_code == 200
+    released = client.post("/api/v1/queue/bulk", headers=headers,
+                           json={"ids": [post["id"]], "action": "release"})
+    assert released.get_json()["done"] == [post["id"]]
+    # Claimed an hour after the first copy, released, then decided by someone else: the
+    # first claim is what the team's pick-up time counts, the decision what the deadline does.
+    cluster = db.session.get(Cluster, post["cluster_id"], populate_existing=True)
+    cluster.created_at -= timedelta(hours=1)
+    cluster.first_claimed_at -= timedelta(hours=1)
+    db.session.commit()
+    from core.services import create_token
+
+    _, plain = create_token(db.session.get(User, other.id), "t")
+    db.session.commit()
+    decided = client.post(f"/api/v1/posts/{post['id']}/decision",
+                          headers={"Authorization": f"Bearer {plain}"},
+                          json={"action": "reject", "reason": "incitement"}).get_json()
+    assert 7200 <= decided["claim_seconds"] < 7260 and decided["open_seconds"] >= 10800
+    figures = _stats(client, headers, unit="muong-leo", days=7)
+    claim = figures["time_to_first_claim_by_reviewer"]["kiemduyet2"]
+    decision = figures["time_to_decision_by_reviewer"]["kiemduyet2"]
+    assert claim["decisions"] == decision["decisions"] == 1
+    assert 7200 <= claim["p50_s"] == claim["p90_s"] < 7260
+    assert 10800 <= decision["p50_s"] < 10860
+    every = figures["time_to_first_claim"]
+    assert every["decisions"] == figures["time_to_decision"]["decisions"] >= 1
+    assert every["p90_s"] >= every["p50_s"]
+    assert figures["time_to_first_claim_by_unit"]["ban-mat"]["p90_s"] >= 7200  # its queue
+    login_as("kiemduyet.xa")
+    page = client.get("/moderation/stats?days=7").get_data(as_text=True)
+    assert "Thời gian đến khi có người nhận xử lý: <strong>trung vị" in page
+    assert ('kiemduyet2</td><td data-label="Số quyết định">1</td>'
+            '<td data-label="Nhận xử lý: trung vị">2 giờ 00 phút</td>') in page
+    csv_lines = client.get("/moderation/stats.csv?days=7").get_data().decode("utf-8-sig")
+    assert any(line.startswith("kiemduyet2,1,108") and ",720" in line
+               for line in csv_lines.splitlines())
