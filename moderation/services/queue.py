@@ -116,15 +116,22 @@ def page_of(stmt, page: int, per_page: int = PER_PAGE):
     """
     pagination = db.paginate(stmt.with_only_columns(Post.id), page=page, per_page=per_page,
                              error_out=False, max_per_page=100)
-    if pagination.items:
-        loaded = db.session.scalars(
-            select(Post).where(Post.id.in_(pagination.items))
-            .options(joinedload(Post.cluster).joinedload(Cluster.claimed_by),
-                     joinedload(Post.unit), joinedload(Post.account),
-                     selectinload(Post.images))).unique()
-        by_id = {post.id: post for post in loaded}
-        pagination.items = [by_id[i] for i in pagination.items if i in by_id]
+    pagination.items = shown(pagination.items)
     return pagination
+
+
+def shown(ids: list[int]) -> list[Post]:
+    """The posts of a page, in the order of ``ids``, with what a list shows of each (cluster
+    and claim, unit, account, images) loaded in four queries, not four a post."""
+    if not ids:
+        return []
+    loaded = db.session.scalars(
+        select(Post).where(Post.id.in_(ids))
+        .options(joinedload(Post.cluster).joinedload(Cluster.claimed_by),
+                 joinedload(Post.unit), joinedload(Post.account),
+                 selectinload(Post.images))).unique()
+    by_id = {post.id: post for post in loaded}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 @dataclass

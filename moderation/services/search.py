@@ -20,6 +20,7 @@ from core.scoping import most_of_the_tree, scope_root, scoped, subtree_ids
 from core.search import matching, query_words, scope_word, vector_matches, vector_of
 from core.services import _vn_day_start
 from moderation.models import Post
+from moderation.services import queue
 from registry import services as registry
 from registry.models import Account, Official
 
@@ -104,7 +105,9 @@ def page_of(stmt, page: int) -> Results:
     model = stmt.column_descriptions[0]["entity"]
     capped = stmt.with_only_columns(model.id).order_by(None).limit(MAX_TOTAL + 1)
     found = db.session.scalar(select(func.count()).select_from(capped.subquery()))
-    items = db.session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    stmt = stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    items = (queue.shown(db.session.scalars(stmt.with_only_columns(Post.id)).all())
+             if model is Post else db.session.scalars(stmt).all())
     return Results(items, page, min(found, MAX_TOTAL), found > MAX_TOTAL, PER_PAGE)
 
 
@@ -112,23 +115,27 @@ def _newest_matches(filtered, words: list[str], page: int, by_word=None) -> Resu
     """PostgreSQL: the page and the capped count from the ids of at most MAX_TOTAL + 1 newest
     matches, found in one of two ways whatever the planner guesses about the words.
 
-    First among the newest WINDOW posts (a range of the date index, whatever the filters): a
-    common word ("bà con" is in one post in eight) has more than MAX_TOTAL matches there, and
-    those are the newest matches of all; checking their stored vectors takes milliseconds,
-    where collecting every match through the index first took seconds. Otherwise the matches
-    are few enough to collect through the GIN index and sort, a commune's subtree being one
-    more word of the vector (``by_word``: the filters without the subtree, and its word; see
-    core.search). The planner is kept from walking the date index then: it guesses the rarity
-    of several words together badly, and a walk for a rare phrase reads the whole table.
+    First among the newest WINDOW posts, whatever the filters: a common word ("bà con" is in
+    one post in eight) has more than MAX_TOTAL matches there, and those are the newest matches
+    of all. The window is a subquery with its own LIMIT, so the planner cannot push the words
+    into it: it walks the date index and checks 5,000 stored vectors (milliseconds), where a
+    range condition let it intersect the GIN index first, which costs more the more common
+    the words. Otherwise the matches are few enough to collect through the GIN index and sort,
+    a commune's subtree being one more word of the vector (``by_word``: the filters without
+    the subtree, and its word; see core.search). The planner is kept from walking the date
+    index then: it guesses the rarity of several words together badly, and a walk for a rare
+    phrase reads the whole table. Plans are made for the values given (psycopg prepares a
+    statement run often, and a generic plan cannot know how common the words are).
     """
-    cutoff = db.session.scalar(select(Post.created_at).order_by(*NEWEST).offset(WINDOW).limit(1))
-    ids: list[int] = []
-    if cutoff is not None:
-        ids = db.session.scalars(
-            filtered.with_only_columns(Post.id)
-            .where(Post.created_at >= cutoff, vector_matches(vector_of(Post), words))
-            .order_by(*NEWEST).limit(MAX_TOTAL + 1)).all()
-    if cutoff is None or len(ids) <= MAX_TOTAL:
+    db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    window = (select(Post.id, vector_of(Post).label("vector")).order_by(*NEWEST).limit(WINDOW)
+              .subquery("recent"))
+    ids = db.session.scalars(
+        filtered.with_only_columns(Post.id)
+        .where(Post.id.in_(select(window.c.id).where(vector_matches(window.c.vector, words))))
+        .order_by(*NEWEST).limit(MAX_TOTAL + 1)).all()
+    more_posts = db.session.scalar(select(Post.id).order_by(*NEWEST).offset(WINDOW).limit(1))
+    if more_posts is not None and len(ids) <= MAX_TOTAL:
         stmt, also = (by_word[0], (by_word[1],)) if by_word else (filtered, ())
         db.session.execute(text("SET LOCAL enable_seqscan = off"))
         try:
@@ -138,7 +145,6 @@ def _newest_matches(filtered, words: list[str], page: int, by_word=None) -> Resu
                 .order_by(*NEWEST).limit(MAX_TOTAL + 1)).all()
         finally:
             db.session.execute(text("SET LOCAL enable_seqscan = on"))
-    shown = ids[(page - 1) * PER_PAGE: page * PER_PAGE]
-    loaded = {post.id: post for post in db.session.scalars(select(Post).where(Post.id.in_(shown)))}
-    return Results([loaded[i] for i in shown if i in loaded], page, min(len(ids), MAX_TOTAL),
-                   len(ids) > MAX_TOTAL, PER_PAGE)
+    db.session.execute(text("SET LOCAL plan_cache_mode = auto"))
+    return Results(queue.shown(ids[(page - 1) * PER_PAGE: page * PER_PAGE]), page,
+                   min(len(ids), MAX_TOTAL), len(ids) > MAX_TOTAL, PER_PAGE)
