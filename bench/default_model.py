@@ -113,9 +113,9 @@ def vntc_positive(model) -> dict:
     """bench/vntc_positive.py's figures for this model."""
     from vntc_positive import LABELS, score
 
-    if not LABELS.is_file():
+    if not LABELS["dev"].is_file():
         return "classifiers/data/vntc_positive/labels.csv absent"
-    return score(model)
+    return score(model, "dev")
 
 
 def heldout_stories(model) -> dict:
