@@ -252,11 +252,14 @@ def _search_kinds() -> list[tuple[str, str]]:
 @bp.route("/stats")
 @login_required
 def stats_page():
-    """How the team is doing: backlog, overdue, decisions per day, time to decision, stories
-    and registry coverage per week."""
+    """How the team is doing: backlog, overdue, decisions per day, time to first claim and to
+    decision, stories and registry coverage per week."""
     unit, days = _stats_unit()
     figures = stats.stats(current_user, unit, days)
-    return render_template("moderation/stats.html", unit=unit, days=days, figures=figures)
+    codes = set(figures["time_to_decision_by_unit"])
+    names = dict(db.session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(codes))).all())
+    return render_template("moderation/stats.html", unit=unit, days=days, figures=figures,
+                           unit_names=names)
 
 
 @bp.route("/stats.csv")

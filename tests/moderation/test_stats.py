@@ -160,6 +160,7 @@ def test_time_to_first_claim_counts_from_the_first_copy_to_the_first_claim(
     login_as("kiemduyet.xa")
     page = client.get("/moderation/stats?days=7").get_data(as_text=True)
     assert "Thời gian đến khi có người nhận xử lý: <strong>trung vị" in page
+    assert '<td data-label="Đơn vị">Bản Mạt</td>' in page  # the unit's name, not its code
     assert ('kiemduyet2</td><td data-label="Số quyết định">1</td>'
             '<td data-label="Nhận xử lý: trung vị">2 giờ 00 phút</td>') in page
     csv_lines = client.get("/moderation/stats.csv?days=7").get_data().decode("utf-8-sig")
