@@ -1,5 +1,6 @@
 """How the review team of a unit's subtree is doing: the backlog, decisions per day, how long
-items wait for a reviewer and for a decision, how often a flag was right, what is overdue (GET /api/v1/stats)."""
+items wait for a reviewer and for a decision, how often a flag was right, what is overdue
+(GET /api/v1/stats)."""
 
 from __future__ import annotations
 
