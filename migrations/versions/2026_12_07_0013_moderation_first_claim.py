@@ -18,7 +18,7 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('clusters', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('first_claimed_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('first_claimed_at', sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table('decisions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('claim_seconds', sa.Integer(), nullable=True))
 
