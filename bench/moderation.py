@@ -148,7 +148,7 @@ class Loader:
         from core.extensions import db
         from core.models import Unit
 
-        self.paths = dict(db.session.execute(db.select(Unit.id, Unit.path)).tuples())
+        self.paths = dict(db.session.execute(db.select(Unit.id, Unit.path)).all())
         self.sample_root = sample_root
         self.submitter = submitter
         self.version = version
