@@ -82,3 +82,13 @@ def test_sidecar_records_thresholds_and_segmentation(toy_model):
         assert heads[name]["segmentation"]["used"] is False
     assert toy_model.metadata["data"][0]["sha256"]
     assert "scikit-learn" in toy_model.metadata["libraries"]
+
+
+def test_long_batch_scores_as_one_by_one(toy_model):
+    """A batch longer than the model's chunk gives each post the result it gets alone: the
+    chunk boundary (a memory bound) changes nothing a reviewer sees."""
+    from classifiers import model as model_module
+
+    texts = [f"Bài {k}: {'thằng ngu mất dạy' if k % 3 == 0 else 'mai họp chi bộ lúc 7h'}"
+             for k in range(model_module.CHUNK * 2 + 7)]
+    assert toy_model.predict(texts) == [toy_model.predict([t])[0] for t in texts]
