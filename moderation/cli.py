@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -27,8 +28,9 @@ def import_posts(file: Path, username: str, fmt: str | None, dry_run: bool):
     user = get_user(username)
     if user is None:
         raise click.ClickException(f"Không có người dùng '{username}'.")
+    data = file.read_bytes()
     try:
-        valid, errors = importing.check_file(file.name, file.read_bytes(), user, fmt)
+        count, errors = importing.check_file(file.name, data, user, fmt)
     except importing.PostFileError as error:
         raise click.ClickException(error.message) from None
     if errors:
@@ -37,20 +39,20 @@ def import_posts(file: Path, username: str, fmt: str | None, dry_run: bool):
             click.echo(f"  Dòng {number}: {problem}", err=True)
         raise SystemExit(1)
     if dry_run:
-        click.echo(f"Tệp hợp lệ: {len(valid)} bài (chạy thử, chưa ghi).")
+        click.echo(f"Tệp hợp lệ: {count} bài (chạy thử, chưa ghi).")
         return
-    posts = _import(valid, user, file.name)
+    posts = _import(importing.valid_rows(file.name, data, user, fmt), count, user, file.name)
     queued = sum(p.status == PostStatus.PENDING for p in posts)
     clusters = len({p.cluster_id for p in posts})
     click.echo(f"Đã nhập {len(posts)} bài: {queued} vào hàng đợi, {clusters} cụm bài giống nhau.")
 
 
-def _import(valid: list, user, filename: str) -> list:
+def _import(valid: Iterator, count: int, user, filename: str) -> list:
     if scoring.active_model() is None:
         click.echo("Chưa có mô hình phân loại: các bài được đưa vào hàng đợi để người duyệt xem.",
                    err=True)
     try:
-        with click.progressbar(length=len(valid), label="Nhập bài (chấm điểm, ghi)") as bar:
+        with click.progressbar(length=count, label="Nhập bài (chấm điểm, ghi)") as bar:
             posts = importing.import_rows(valid, user, filename, bar.update)
         db.session.commit()
     except importing.PostFileError as error:

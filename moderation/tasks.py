@@ -34,23 +34,24 @@ def import_posts(job, progress) -> dict:
     """Check every row of the file, score them in batches, write them all (or nothing)."""
     filename = job.params.get("filename", "")
     try:
-        valid, errors = importing.check_file(filename, job.payload, job.user)
+        count, errors = importing.check_file(filename, job.payload, job.user)
     except importing.PostFileError as error:
         raise jobs.JobFailed(error.message) from None
     if errors:
         raise jobs.JobFailed(
             ngettext("%(num)d error: nothing was written.", "%(num)d errors: nothing was written.",
                      len(errors)),
-            jobs.report({"rows": len(valid) + len({n for n, _p in errors})},
+            jobs.report({"rows": count + len({n for n, _p in errors})},
                         [_row_error(n, p) for n, p in errors]))
-    progress.total(len(valid), _("Scoring and writing"))
+    progress.total(count, _("Scoring and writing"))
     try:
-        posts = importing.import_rows(valid, job.user, filename, progress)
+        posts = importing.import_rows(importing.valid_rows(filename, job.payload, job.user),
+                                      job.user, filename, progress)
     except importing.PostFileError as error:
         raise jobs.JobFailed(error.message) from None
     queued = sum(p.status == PostStatus.PENDING for p in posts)
     return jobs.report(
-        {"rows": len(valid), "written": len(posts), "queued": queued,
+        {"rows": count, "written": len(posts), "queued": queued,
          "clusters": len({p.cluster_id for p in posts})},
         summary=ngettext("%(num)d post written.", "%(num)d posts written.", len(posts)))
 

@@ -16,8 +16,10 @@ Everything happens in the caller's transaction, so a file is written whole or no
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
+from operator import attrgetter
 
 from flask import current_app
 from sqlalchemy import BigInteger, bindparam, func, insert, select, text, update
@@ -42,7 +44,7 @@ from moderation.models import (
 from moderation.services import clusters, intake
 from moderation.sources import check_source
 
-CHUNK = 2000           # rows scored and sorted into fresh posts and copies at once (the
+CHUNK = 1000           # rows scored and sorted into fresh posts and copies at once (the
                        # stored candidates of a chunk are held in memory while it is sorted)
 BATCH = 2000           # rows a multi-row INSERT writes at once
 KEYS_PER_QUERY = {"postgresql": 20000, "sqlite": 900}
@@ -58,7 +60,7 @@ class RowRefused(ServiceError):
         self.number = number
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """What became of one row: enough for the import's report."""
 
@@ -67,7 +69,7 @@ class Outcome:
     cluster_id: int
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     index: int  # in its chunk
     number: int
@@ -82,18 +84,20 @@ class _Row:
     target: tuple[str, int] | None = None
 
 
-def submit_many(rows: list[tuple[int, dict, Unit]], submitter: User, channel: str,
+def submit_many(rows: Iterable[tuple[int, dict, Unit]], submitter: User, channel: str,
                 progress: Callable[[int], None] = lambda n: None) -> list[Outcome]:
-    """Score and take in the checked rows (line, data, unit), CHUNK rows at a time so memory
-    stays flat on a long file; adds and flushes, the caller commits. Outcomes come back in
-    file order. A later chunk's copy of an earlier chunk's row finds it as a stored post."""
-    outcomes: dict[int, Outcome] = {}
-    for chunk in _batches(rows, CHUNK):
+    """Score and take in the checked rows (line, data, unit), in file order, CHUNK rows at a
+    time so memory stays flat on a long file: `rows` may be a stream, only a chunk of it is
+    held. Adds and flushes, the caller commits. Outcomes come back in file order. A later
+    chunk's copy of an earlier chunk's row finds it as a stored post."""
+    outcomes: list[Outcome] = []
+    rows = iter(rows)
+    while chunk := list(islice(rows, CHUNK)):
         predictions = scoring.classify([data["text"] for _n, data, _u in chunk])
-        for outcome in _submit_chunk(chunk, submitter, channel,
-                                     predictions or [None] * len(chunk), progress):
-            outcomes[outcome.number] = outcome
-    return [outcomes[number] for number, _data, _unit in rows]
+        written = _submit_chunk(chunk, submitter, channel, predictions or [None] * len(chunk),
+                                progress)
+        outcomes.extend(sorted(written, key=attrgetter("number")))
+    return outcomes
 
 
 def _submit_chunk(rows, submitter: User, channel: str, predictions: list,

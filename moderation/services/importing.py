@@ -5,8 +5,9 @@ the whole file is written, or nothing."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TextIO
 
 from marshmallow import ValidationError
 
@@ -29,12 +30,13 @@ class PostFileError(ServiceError):
         super().__init__(message, "file", "invalid_file")
 
 
-def read_rows(data: bytes, fmt: str) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
-    """(line number, row) of a CSV (header line) or JSONL file, and (line, problem) for every
-    line that cannot be a row: nothing in the file is dropped without a word."""
+def _records(data: bytes, fmt: str) -> Iterator[tuple[int, dict | None, str | None]]:
+    """(line number, row, problem) for each line of a CSV (header line) or JSONL file, read as
+    a stream so a long file is never held as rows: nothing in the file is dropped without a
+    word, and a line that cannot be a row comes with its problem (and no row)."""
     try:
-        text = textfiles.decode(data)
-        return _jsonl_rows(text) if fmt == "jsonl" else _csv_rows(text)
+        stream = textfiles.open_text(data)
+        yield from _jsonl_records(stream) if fmt == "jsonl" else _csv_records(stream)
     except textfiles.UnreadableFile as error:
         raise PostFileError(str(error)) from None
 
@@ -43,29 +45,27 @@ def _accepted() -> str:
     return ", ".join(COLUMNS)
 
 
-def _jsonl_rows(text: str) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
-    rows, errors = [], []
-    for number, line in enumerate(text.splitlines(), start=1):
+def _jsonl_records(stream: TextIO) -> Iterator[tuple[int, dict | None, str | None]]:
+    for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as error:
-            errors.append((number, f"không phải JSON hợp lệ ({error.msg})."))
+            yield number, None, f"không phải JSON hợp lệ ({error.msg})."
             continue
         if not isinstance(row, dict):
-            errors.append((number, "mỗi dòng phải là một đối tượng JSON."))
+            yield number, None, "mỗi dòng phải là một đối tượng JSON."
             continue
         unknown = sorted(set(row) - set(COLUMNS))
         if unknown:
-            errors.append((number, f"trường không nhận: {', '.join(unknown)} "
-                                   f"(các trường nhận: {_accepted()})."))
-        rows.append((number, row))
-    return rows, errors
+            yield number, None, (f"trường không nhận: {', '.join(unknown)} "
+                                 f"(các trường nhận: {_accepted()}).")
+        yield number, row, None
 
 
-def _csv_rows(text: str) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
-    lines = textfiles.csv_rows(text)
+def _csv_records(stream: TextIO) -> Iterator[tuple[int, dict | None, str | None]]:
+    lines = textfiles.csv_rows(stream)
     header = [cell.strip().lower() for cell in next(lines, (1, []))[1]]
     if "text" not in header:
         raise PostFileError(f"Tệp CSV cần dòng tiêu đề có cột 'text' (các cột nhận: "
@@ -76,20 +76,18 @@ def _csv_rows(text: str) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]
         problem = (f"cột không nhận: {', '.join(unknown)}" if unknown
                    else f"cột lặp lại: {', '.join(twice)}")
         raise PostFileError(f"Dòng tiêu đề: {problem} (các cột nhận: {_accepted()}).")
-    rows, errors = [], []
     for number, cells in lines:
         if not any(cell.strip() for cell in cells):
             continue
         stray = [k + 1 for k, cell in enumerate(cells)
                  if cell.strip() and (k >= len(header) or not header[k])]
         if stray:
-            errors.append((number, f"có dữ liệu ở ô {', '.join(map(str, stray))}, "
-                                   "cột không có tên trong dòng tiêu đề."))
+            yield number, None, (f"có dữ liệu ở ô {', '.join(map(str, stray))}, "
+                                 "cột không có tên trong dòng tiêu đề.")
             continue
         # a short row leaves its last columns empty, as spreadsheets write them
-        rows.append((number, {name: cell for name, cell in zip(header, cells, strict=False)
-                              if name}))
-    return rows, errors
+        yield number, {name: cell for name, cell in zip(header, cells, strict=False)
+                       if name}, None
 
 
 def file_format(filename: str, given: str | None = None) -> str:
@@ -105,10 +103,26 @@ def file_format(filename: str, given: str | None = None) -> str:
 def validate_rows(rows: list[tuple[int, dict]], user
                   ) -> tuple[list[tuple[int, dict, Unit]], list[tuple[int, str]]]:
     """Every row through the API's schema, unit and account checks: (line, data, unit) for the
-    valid rows, (line, problem) errors. A file names a handful of units over thousands of rows,
-    so each is looked up once."""
-    schema, valid, errors, units = PostCreateSchema(), [], [], {}
-    for number, row in rows:
+    valid rows, (line, problem) errors."""
+    valid, errors = [], []
+    for number, data, unit, problem in _validated(((n, row, None) for n, row in rows), user):
+        if problem is None:
+            valid.append((number, data, unit))
+        else:
+            errors.append((number, problem))
+    return valid, errors
+
+
+def _validated(records, user) -> Iterator[tuple[int, dict | None, Unit | None, str | None]]:
+    """(line, data, unit, None) for each record that passes the API's schema, unit and account
+    checks, (line, None, None, problem) for each problem. A file names a handful of units over
+    thousands of rows, so each is looked up once."""
+    schema, units = PostCreateSchema(), {}
+    for number, row, problem in records:
+        if problem is not None:
+            yield number, None, None, problem
+        if row is None:
+            continue
         row = {k: v for k, v in row.items() if k in COLUMNS and v not in (None, "")}
         try:
             data = schema.load(row)
@@ -117,13 +131,13 @@ def validate_rows(rows: list[tuple[int, dict]], user
                 units[code] = intake.resolve_unit(code, user)
             unit = units[code]
             intake.resolve_account(data.get("account_id"), review_root_id(unit), user)
-            valid.append((number, data, unit))
         except ValidationError as error:
             for field, messages in plain(error.messages).items():
-                errors.append((number, f"{field}: {' '.join(_flat(messages))}"))
+                yield number, None, None, f"{field}: {' '.join(_flat(messages))}"
         except ServiceError as error:
-            errors.append((number, f"{error.field}: {error.message}"))
-    return valid, errors
+            yield number, None, None, f"{error.field}: {error.message}"
+        else:
+            yield number, data, unit, None
 
 
 def _flat(messages) -> list[str]:
@@ -133,16 +147,35 @@ def _flat(messages) -> list[str]:
 
 
 def check_file(filename: str, data: bytes, user, fmt: str | None = None
-               ) -> tuple[list[tuple[int, dict, Unit]], list[tuple[int, str]]]:
-    """Read and check a whole file: the valid rows, and every problem sorted by line."""
-    rows, errors = read_rows(data, file_format(filename, fmt))
-    if not rows and not errors:
+               ) -> tuple[int, list[tuple[int, str]]]:
+    """Read and check a whole file, keeping none of its rows (a 100,000-row file would take
+    hundreds of megabytes as rows): how many rows are valid, and every problem by line. The
+    rows are read again, one chunk at a time, by `valid_rows` when they are written."""
+    count, errors = 0, []
+    for number, _data, _unit, problem in _validated(_records(data, file_format(filename, fmt)),
+                                                    user):
+        if problem is None:
+            count += 1
+        else:
+            errors.append((number, problem))
+    if not count and not errors:
         raise PostFileError("Tệp không có dòng nào.")
-    valid, invalid = validate_rows(rows, user)
-    return valid, sorted(errors + invalid, key=lambda error: error[0])
+    return count, sorted(errors, key=lambda error: error[0])
 
 
-def import_rows(valid: list[tuple[int, dict, Unit]], user, filename: str,
+def valid_rows(filename: str, data: bytes, user, fmt: str | None = None
+               ) -> Iterator[tuple[int, dict, Unit]]:
+    """The rows of a file `check_file` found clean, (line, data, unit), read and checked again
+    as they are written. A row refused now (its account was removed meanwhile) raises
+    PostFileError naming its line: the caller rolls back, nothing is written."""
+    for number, row, unit, problem in _validated(_records(data, file_format(filename, fmt)),
+                                                 user):
+        if problem is not None:
+            raise PostFileError(f"Dòng {number}: {problem} Không bài nào được ghi.")
+        yield number, row, unit
+
+
+def import_rows(valid: Iterable[tuple[int, dict, Unit]], user, filename: str,
                 progress: Callable[[int], None] = lambda n: None) -> list:
     """Score and write the checked rows in the caller's transaction (the caller commits or
     rolls back), in chunks and batches (moderation.services.bulk); a row refused while writing

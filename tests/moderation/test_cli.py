@@ -180,6 +180,37 @@ def test_import_of_a_file_not_in_utf8_says_how_to_save_it(runner, demo, tmp_path
     assert _posts() == before
 
 
+def test_a_bad_byte_deep_in_a_long_file_is_found_on_its_line(runner, demo, tmp_path, monkeypatch):
+    from core import textfiles
+
+    monkeypatch.setattr(textfiles, "SLICE", 64)  # the encoding is checked a slice at a time
+    lines = [f"Bà con bản Mạt góp công làm đường, tin số {n}".encode() for n in range(40)]
+    lines[30] = lines[30].replace("ạ".encode(), "ạ".encode()[:2])  # a character cut short
+    path = tmp_path / "posts.csv"
+    path.write_bytes(b"text\n" + b"\n".join(lines) + b"\n")
+    before = _posts()
+    result = _import(runner, path)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "dòng 32" in result.output and _posts() == before
+
+
+def test_a_file_read_in_slices_keeps_every_character(runner, demo, tmp_path, monkeypatch):
+    from core import textfiles
+
+    monkeypatch.setattr(textfiles, "SLICE", 7)  # every multi-byte character straddles one
+    path = tmp_path / "posts.jsonl"
+    texts = [f"Hội phụ nữ xã trao bò giống cho hộ nghèo, đợt {n}\u2028Tin của chi hội"
+             for n in range(3)]
+    path.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts),
+                    encoding="utf-8")
+    before = _posts()
+    result = _import(runner, path)
+    assert result.exit_code == 0, result.output
+    assert "Đã nhập 3 bài" in result.output and _posts() == before + 3
+    stored = db.session.scalars(select(Post.text).order_by(Post.id.desc()).limit(3)).all()
+    assert sorted(stored) == sorted(texts)  # U+2028 inside a JSON string is not a line break
+
+
 def test_import_reads_excel_unicode_text_and_semicolons(runner, demo, tmp_path):
     utf16 = tmp_path / "unicode.csv"
     utf16.write_bytes(f"text\tplatform\n{HARMFUL}\tzalo\n".encode("utf-16"))
